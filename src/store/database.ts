@@ -1,0 +1,51 @@
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+
+export type Db = NodePgDatabase;
+
+/** A connection pool whose every connection works in the installation's schema. */
+export interface Database {
+  db: Db;
+  pool: pg.Pool;
+  schema: string;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  url: string;
+  schema: string;
+  /** Connections in the pool: a sync holds two (the account lock and the writer). */
+  maxConnections?: number;
+  applicationName?: string;
+}
+
+export function openDatabase(options: DatabaseOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 4,
+    application_name: options.applicationName ?? 'license-sync',
+    // The schema name was checked to be a plain identifier when the configuration was read.
+    options: `-c search_path=${options.schema}`,
+  });
+  // An idle connection that the server drops (a restart, a terminated backend) surfaces here;
+  // without a listener the process would crash. The next query gets a fresh connection.
+  pool.on('error', () => undefined);
+
+  return {
+    db: drizzle({ client: pool }),
+    pool,
+    schema: options.schema,
+    close: () => pool.end(),
+  };
+}
+
+/** Says which database could not be reached, without the password the URL may hold. */
+export function describeDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = parsed.password ? '***' : '';
+    return parsed.toString();
+  } catch {
+    return 'the configured DATABASE_URL';
+  }
+}

@@ -1,0 +1,133 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * The tables live in the schema named by DATABASE_SCHEMA: they are declared without one and
+ * every connection sets its `search_path`, so one database can hold several installations
+ * (and every test file its own).
+ *
+ * Note: products and roles carry no foreign key to their license. The sync is their only
+ * writer and replaces them in the same transaction as the license; a key would cost a lookup
+ * per row on the hot path and protect nothing that transaction does not.
+ */
+
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
+
+export const licenses = pgTable(
+  'licenses',
+  {
+    integratedAccountId: text('integrated_account_id').notNull(),
+    id: text('id').notNull(),
+    name: text('name'),
+    description: text('description'),
+    status: text('status'),
+    isPaid: boolean('is_paid'),
+    currency: text('currency'),
+    unitAmount: numeric('unit_amount'),
+    assignedQuantity: bigint('assigned_quantity', { mode: 'bigint' }),
+    availableQuantity: bigint('available_quantity', { mode: 'bigint' }),
+    remoteCreatedAt: timestamptz('remote_created_at'),
+    remoteUpdatedAt: timestamptz('remote_updated_at'),
+    remoteData: jsonb('remote_data'),
+    contentHash: text('content_hash').notNull(),
+    firstSeenAt: timestamptz('first_seen_at').notNull().defaultNow(),
+    lastSeenAt: timestamptz('last_seen_at').notNull().defaultNow(),
+    syncedAt: timestamptz('synced_at').notNull().defaultNow(),
+    deletedAt: timestamptz('deleted_at'),
+  },
+  (table) => [
+    primaryKey({ columns: [table.integratedAccountId, table.id] }),
+    index('licenses_synced_at_idx').on(table.syncedAt),
+  ],
+);
+
+export const licenseProducts = pgTable(
+  'license_products',
+  {
+    integratedAccountId: text('integrated_account_id').notNull(),
+    licenseId: text('license_id').notNull(),
+    id: text('id').notNull(),
+    name: text('name'),
+    status: text('status'),
+  },
+  (table) => [
+    primaryKey({ columns: [table.integratedAccountId, table.licenseId, table.id] }),
+    index('license_products_product_idx').on(table.integratedAccountId, table.id),
+  ],
+);
+
+export const licenseRoles = pgTable(
+  'license_roles',
+  {
+    integratedAccountId: text('integrated_account_id').notNull(),
+    licenseId: text('license_id').notNull(),
+    id: text('id').notNull(),
+    name: text('name'),
+  },
+  (table) => [primaryKey({ columns: [table.integratedAccountId, table.licenseId, table.id] })],
+);
+
+export const syncRuns = pgTable(
+  'sync_runs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    integratedAccountId: text('integrated_account_id').notNull(),
+    trigger: text('trigger').notNull(),
+    status: text('status').notNull().default('running'),
+    startedAt: timestamptz('started_at').notNull().defaultNow(),
+    finishedAt: timestamptz('finished_at'),
+    resumed: boolean('resumed').notNull().default(false),
+    passStartedAt: timestamptz('pass_started_at').notNull(),
+    pages: integer('pages').notNull().default(0),
+    recordsSeen: integer('records_seen').notNull().default(0),
+    written: integer('written').notNull().default(0),
+    unchanged: integer('unchanged').notNull().default(0),
+    rejected: integer('rejected').notNull().default(0),
+    deleted: integer('deleted').notNull().default(0),
+    error: text('error'),
+  },
+  (table) => [
+    check('sync_runs_status_check', sql`${table.status} in ('running', 'succeeded', 'failed')`),
+    index('sync_runs_account_idx').on(table.integratedAccountId, table.startedAt),
+  ],
+);
+
+export const syncRejects = pgTable(
+  'sync_rejects',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    runId: bigint('run_id', { mode: 'number' }).notNull(),
+    integratedAccountId: text('integrated_account_id').notNull(),
+    licenseId: text('license_id'),
+    field: text('field'),
+    reason: text('reason').notNull(),
+    value: text('value').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (table) => [
+    index('sync_rejects_run_idx').on(table.runId),
+    index('sync_rejects_account_idx').on(table.integratedAccountId, table.createdAt),
+  ],
+);
+
+export const syncCheckpoints = pgTable('sync_checkpoints', {
+  integratedAccountId: text('integrated_account_id').primaryKey(),
+  passStartedAt: timestamptz('pass_started_at').notNull(),
+  nextCursor: text('next_cursor').notNull(),
+  pagesDone: integer('pages_done').notNull(),
+  sawPartialResponse: boolean('saw_partial_response').notNull().default(false),
+  updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+});

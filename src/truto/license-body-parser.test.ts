@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { BodyFormatError, LicenseBodyParser } from './license-body-parser.js';
+import type { BuiltRecord } from './record-builder.js';
+
+const limits = { maxChars: 10_000, maxDepth: 8 };
+
+/** Feeds the body in chunks of `size` bytes, so that every token boundary gets split. */
+function parse(body: string, contentType = 'application/json', size = 7) {
+  const parser = new LicenseBodyParser(contentType, limits);
+  const bytes = Buffer.from(body);
+  const records: BuiltRecord[] = [];
+  for (let offset = 0; offset < bytes.length; offset += size) {
+    records.push(...parser.push(bytes.subarray(offset, offset + size)));
+  }
+  const last = parser.end();
+  return { records: [...records, ...last.records], summary: last.summary };
+}
+
+const values = (records: BuiltRecord[]) =>
+  records.map((record) => (record.kind === 'record' ? record.value : record));
+
+describe('LicenseBodyParser', () => {
+  it('reads a page object with the cursor after the records', () => {
+    const { records, summary } = parse(
+      '{"result":[{"id":"a","n":1},{"id":"é"}],"next_cursor":"c2","result_count":2}',
+    );
+    expect(values(records)).toEqual([{ id: 'a', n: 1 }, { id: 'é' }]);
+    expect(summary).toEqual({ framing: 'page', nextCursor: 'c2', isPartialResponse: false });
+  });
+
+  it('reads a page object with the cursor before the records', () => {
+    const { records, summary } = parse(
+      '{"next_cursor":"c9","is_partial_response":true,"meta":{"x":[1,{}]},"result":[{"id":"a"}]}',
+    );
+    expect(values(records)).toEqual([{ id: 'a' }]);
+    expect(summary).toEqual({ framing: 'page', nextCursor: 'c9', isPartialResponse: true });
+  });
+
+  it('treats a null, missing or empty cursor as the end of the listing', () => {
+    expect(parse('{"result":[],"next_cursor":null}').summary.nextCursor).toBeNull();
+    expect(parse('{"result":[]}').summary.nextCursor).toBeNull();
+    expect(parse('{"result":[],"next_cursor":""}').summary.nextCursor).toBeNull();
+  });
+
+  it('reads a bare array of records', () => {
+    const { records, summary } = parse('[{"id":"a"},{"id":"b","x":[1,2]}]');
+    expect(values(records)).toEqual([{ id: 'a' }, { id: 'b', x: [1, 2] }]);
+    expect(summary.framing).toBe('array');
+    expect(summary.nextCursor).toBeNull();
+  });
+
+  it('reads newline-delimited records, by content type or by their first key', () => {
+    const body = '{"id":"a"}\n{"id":"b"}\n"not an object"\n';
+    for (const type of ['application/x-ndjson', 'application/json']) {
+      const { records, summary } = parse(body, type);
+      expect(values(records)).toEqual([{ id: 'a' }, { id: 'b' }, 'not an object']);
+      expect(summary.framing).toBe('ndjson');
+    }
+  });
+
+  it('accepts an empty newline-delimited body as an empty listing', () => {
+    expect(parse('', 'application/x-ndjson').records).toEqual([]);
+  });
+
+  it('keeps records that are not objects, for the normalizer to reject', () => {
+    const { records } = parse('{"result":[1,null,"x",[2]]}');
+    expect(values(records)).toEqual([1, null, 'x', [2]]);
+  });
+
+  it('reports a record over the size limit with its id, without assembling it', () => {
+    const big = 'x'.repeat(20_000);
+    const { records } = parse(
+      `[{"id":"big","blob":"${big}"},{"id":"ok"}]`,
+      'application/json',
+      4096,
+    );
+    expect(records[0]).toEqual({
+      kind: 'oversized',
+      licenseId: 'big',
+      reason: 'record is larger than the limit of 10000 characters',
+    });
+    expect(values(records.slice(1))).toEqual([{ id: 'ok' }]);
+  });
+
+  it('reports a record nested past the depth limit and goes on with the next', () => {
+    const deep = '['.repeat(50) + ']'.repeat(50);
+    const { records } = parse(`[{"deep":${deep},"id":7},{"id":"ok"}]`);
+    expect(records[0]).toMatchObject({ kind: 'oversized', licenseId: '7' });
+    expect(values(records.slice(1))).toEqual([{ id: 'ok' }]);
+  });
+
+  it('fails on a body cut off in the middle', () => {
+    expect(() => parse('{"result":[{"id":"a"},{"id":"b"')).toThrow(BodyFormatError);
+    expect(() => parse('[{"id":"a"}')).toThrow(BodyFormatError);
+  });
+
+  it('fails on a body that is not JSON', () => {
+    expect(() => parse('<html>bad gateway</html>', 'text/html')).toThrow(BodyFormatError);
+    expect(() => parse('{"result":[{"id":"a",}]}')).toThrow(BodyFormatError);
+  });
+
+  it('fails on an empty JSON body', () => {
+    expect(() => parse('')).toThrow(BodyFormatError);
+  });
+});

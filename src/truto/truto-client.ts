@@ -1,0 +1,259 @@
+import pRetry from 'p-retry';
+import { Agent, request, type Dispatcher } from 'undici';
+import type { Logger } from '../logging/logger.js';
+import type { QueryParams } from '../config/query-params.js';
+import { BodyFormatError, LicenseBodyParser, type BodySummary } from './license-body-parser.js';
+import type { BuiltRecord, RecordLimits } from './record-builder.js';
+import { rateLimitWaitMs } from './retry-delay.js';
+import { errorForStatus, parseErrorBody, TrutoError } from './truto-error.js';
+
+export interface TrutoClientOptions {
+  apiUrl: string;
+  apiToken: string;
+  responseFormat: 'stream' | 'unified';
+  pageSize: number;
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyIdleTimeoutMs: number;
+  retries: number;
+  retryMinDelayMs: number;
+  retryMaxDelayMs: number;
+  maxRetryAfterMs: number;
+  recordLimits: RecordLimits;
+  logger: Logger;
+}
+
+export interface PageRequest {
+  integratedAccountId: string;
+  /** `null` for the first page of a listing. */
+  cursor: string | null;
+  extraParams: QueryParams;
+  signal?: AbortSignal;
+}
+
+export interface PageResult extends BodySummary {
+  records: number;
+}
+
+/** Receives records as the body is read; the body waits while the returned promise runs. */
+export type RecordSink = (records: BuiltRecord[]) => Promise<void> | void;
+
+const LICENSES_PATH = '/unified/user-directory/licenses';
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/**
+ * Talks to Truto's licenses endpoints: one page at a time, each body parsed as it arrives,
+ * each request retried on its own for what a retry can fix. The API token goes into the
+ * Authorization header and nowhere else: no URL, log line or error message holds it.
+ */
+export class TrutoClient {
+  readonly #options: TrutoClientOptions;
+  readonly #agent: Agent;
+
+  constructor(options: TrutoClientOptions) {
+    this.#options = options;
+    this.#agent = new Agent({
+      connect: { timeout: options.connectTimeoutMs },
+      headersTimeout: options.headersTimeoutMs,
+      bodyTimeout: options.bodyIdleTimeoutMs,
+    });
+  }
+
+  /**
+   * Reads one page and hands its records to `sink` as they are parsed. When an attempt fails
+   * part-way and is retried, the records the sink already had are skipped on the next
+   * attempt, so that each record of the page reaches it once.
+   */
+  async listPage(page: PageRequest, sink: RecordSink): Promise<PageResult> {
+    let delivered = 0;
+    const url = this.#licensesUrl(page);
+
+    return this.#withRetries(page, async () => {
+      let index = 0;
+      const skipping: RecordSink = async (records) => {
+        const fresh = records.filter(() => index++ >= delivered);
+        if (fresh.length === 0) return;
+        await sink(fresh);
+        delivered += fresh.length;
+      };
+      const summary = await this.#streamBody(url, page, skipping);
+      return { ...summary, records: index };
+    });
+  }
+
+  /** Reads one license by id; a 404 comes back as a `rejected` TrutoError with that status. */
+  async getLicense(
+    integratedAccountId: string,
+    licenseId: string,
+    extraParams: QueryParams,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
+    const page = { integratedAccountId, cursor: null, extraParams, signal };
+    const path = `${LICENSES_PATH}/${encodeURIComponent(licenseId)}`;
+    const url = this.#url(path, { integrated_account_id: integratedAccountId, ...extraParams });
+    return this.#withRetries(page, async () => {
+      const response = await this.#send(url, page);
+      const text = await readText(response.body, this.#options.recordLimits.maxChars);
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (error) {
+        throw badBody(integratedAccountId, error);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+
+  async #streamBody(url: string, page: PageRequest, sink: RecordSink): Promise<BodySummary> {
+    const response = await this.#send(url, page);
+    const contentType = header(response.headers['content-type']);
+    const parser = new LicenseBodyParser(contentType, this.#options.recordLimits);
+    try {
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        const records = parser.push(chunk);
+        if (records.length > 0) await sink(records);
+      }
+      const last = parser.end();
+      if (last.records.length > 0) await sink(last.records);
+      return last.summary;
+    } catch (error) {
+      response.body.destroy();
+      if (error instanceof BodyFormatError) throw badBody(page.integratedAccountId, error);
+      throw asNetworkError(error, page.integratedAccountId, this.#options.apiUrl);
+    }
+  }
+
+  /** Sends the request and returns a 2xx response; any other status becomes a TrutoError. */
+  async #send(url: string, page: PageRequest): Promise<Dispatcher.ResponseData> {
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, {
+        dispatcher: this.#agent,
+        method: 'GET',
+        headers: {
+          authorization: `Bearer ${this.#options.apiToken}`,
+          accept: 'application/json, application/x-ndjson',
+        },
+        signal: page.signal,
+      });
+    } catch (error) {
+      throw asNetworkError(error, page.integratedAccountId, this.#options.apiUrl);
+    }
+    if (response.statusCode >= 200 && response.statusCode < 300) return response;
+
+    const text = await readText(response.body, MAX_ERROR_BODY_BYTES).catch(() => '');
+    const wait = rateLimitWaitMs(response.headers);
+    throw errorForStatus(response.statusCode, parseErrorBody(text), page.integratedAccountId, wait);
+  }
+
+  /**
+   * Retries what a retry can fix. A 429 waits what Truto asks for and does not use up the
+   * backoff attempts, but is bounded by the same count; a wait longer than `maxRetryAfterMs`
+   * is handed to the caller, whose queue can hold a job for that long without a process.
+   */
+  async #withRetries<T>(page: PageRequest, attempt: () => Promise<T>): Promise<T> {
+    const options = this.#options;
+    let rateLimitWaits = 0;
+    return pRetry(attempt, {
+      retries: options.retries,
+      minTimeout: options.retryMinDelayMs,
+      maxTimeout: options.retryMaxDelayMs,
+      factor: 2,
+      randomize: true,
+      signal: page.signal,
+      shouldRetry: ({ error }) => error instanceof TrutoError && error.retryable,
+      shouldConsumeRetry: ({ error }) => !isRateLimit(error),
+      onFailedAttempt: async ({ error, attemptNumber }) => {
+        if (!(error instanceof TrutoError) || !error.retryable) return;
+        const log = { err: error, attempt: attemptNumber, status: error.status };
+        if (!isRateLimit(error)) {
+          options.logger.warn({ ...log, kind: error.kind }, 'Truto request failed; retrying');
+          return;
+        }
+        const waitMs = error.retryAfterMs ?? 0;
+        rateLimitWaits += 1;
+        if (waitMs > options.maxRetryAfterMs || rateLimitWaits > options.retries) throw error;
+        options.logger.warn({ ...log, waitMs }, 'Truto rate-limited the request; waiting');
+        await sleep(waitMs, page.signal);
+      },
+    });
+  }
+
+  #licensesUrl(page: PageRequest): string {
+    const params: QueryParams = {
+      integrated_account_id: page.integratedAccountId,
+      limit: String(this.#options.pageSize),
+      truto_response_format: this.#options.responseFormat,
+      ...page.extraParams,
+    };
+    if (page.cursor !== null) params.next_cursor = page.cursor;
+    return this.#url(LICENSES_PATH, params);
+  }
+
+  #url(path: string, params: QueryParams): string {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(params)) {
+      for (const item of Array.isArray(value) ? value : [value]) query.append(name, item);
+    }
+    return `${this.#options.apiUrl}${path}?${query.toString()}`;
+  }
+}
+
+function isRateLimit(error: unknown): boolean {
+  return error instanceof TrutoError && error.kind === 'rate-limited';
+}
+
+function badBody(integratedAccountId: string, cause: unknown): TrutoError {
+  const detail = cause instanceof Error ? `: ${cause.message}` : '';
+  return new TrutoError(
+    `Truto sent an unreadable response for integrated account ${integratedAccountId}${detail}`,
+    { kind: 'bad-body', cause },
+  );
+}
+
+function asNetworkError(error: unknown, integratedAccountId: string, apiUrl: string): unknown {
+  if (error instanceof TrutoError) return error;
+  if (error instanceof Error && error.name === 'AbortError') return error;
+  const code = (error as { code?: unknown }).code;
+  const what = typeof code === 'string' ? code : error instanceof Error ? error.message : 'error';
+  return new TrutoError(
+    `The request to Truto at ${apiUrl} for integrated account ${integratedAccountId} ` +
+      `failed (${what}); it is retried, and if this persists check the network and TRUTO_API_URL.`,
+    { kind: 'network', cause: error },
+  );
+}
+
+async function readText(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }
+    function abort() {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    }
+    signal?.addEventListener('abort', abort, { once: true });
+  });
+}
