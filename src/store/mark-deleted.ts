@@ -1,0 +1,20 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from './database.js';
+
+/**
+ * Marks deleted the account's licenses that a complete pass did not see. Their products and
+ * roles stay as they were last listed, so that a deleted license still tells what it was.
+ */
+export async function markUnseenDeleted(
+  db: Db,
+  integratedAccountId: string,
+  passStartedAt: string,
+): Promise<number> {
+  const result = await db.execute(sql`
+    update licenses set deleted_at = now(), synced_at = now()
+    where integrated_account_id = ${integratedAccountId}
+      and deleted_at is null
+      and last_seen_at < ${passStartedAt}::timestamptz
+  `);
+  return result.rowCount ?? 0;
+}

@@ -1,0 +1,110 @@
+import type { Logger } from '../logging/logger.js';
+import { normalizeLicense } from '../normalize/normalize-license.js';
+import type { NormalizedLicense } from '../normalize/license-rows.js';
+import type { Db } from '../store/database.js';
+import type { Checkpoint } from '../store/checkpoints.js';
+import type { RunCounts } from '../store/runs.js';
+import { countBatch, writeBatch, type Batch, type RejectRow } from '../store/write-batch.js';
+import type { BuiltRecord } from '../truto/record-builder.js';
+import { withDatabaseRetries } from './database-retry.js';
+
+export interface BatchWriterOptions {
+  db: Db;
+  logger: Logger;
+  runId: number;
+  integratedAccountId: string;
+  passStartedAt: string;
+  batchSize: number;
+  maxRecordChars: number;
+  /** Aborts when the run must stop writing (its account lock was lost, or shutdown). */
+  signal: AbortSignal;
+  counts: RunCounts;
+  onCommitted: (counts: RunCounts) => void;
+}
+
+/**
+ * Turns parsed records into batches and writes them, one transaction each. While one batch
+ * is being written the next one is parsed and normalized: at most one write is in flight, so
+ * batches still commit in listing order and memory holds at most two batches.
+ */
+export class BatchWriter {
+  readonly #options: BatchWriterOptions;
+  #licenses = new Map<string, NormalizedLicense>();
+  #rejects: RejectRow[] = [];
+  #inFlight: Promise<void> = Promise.resolve();
+  #counts: RunCounts;
+
+  constructor(options: BatchWriterOptions) {
+    this.#options = options;
+    this.#counts = options.counts;
+  }
+
+  get counts(): RunCounts {
+    return this.#counts;
+  }
+
+  /** Takes the records of a page as they are parsed; waits only when a write is behind. */
+  async add(records: BuiltRecord[]): Promise<void> {
+    for (const record of records) this.#take(record);
+    if (this.#licenses.size + this.#rejects.length >= this.#options.batchSize) {
+      await this.#inFlight;
+      this.#inFlight = this.#write(this.#cut());
+      // Marked as handled here; the failure is raised by the next await of #inFlight.
+      this.#inFlight.catch(() => undefined);
+    }
+  }
+
+  /** Ends the page: writes what is left, with the checkpoint when the listing goes on. */
+  async finishPage(pages: number, checkpoint: Checkpoint | undefined): Promise<void> {
+    await this.#inFlight;
+    this.#counts = { ...this.#counts, pages };
+    await this.#write({ ...this.#cut(), checkpoint });
+  }
+
+  /** Waits for the write in flight, if any, after a failure elsewhere. */
+  async settle(): Promise<void> {
+    await this.#inFlight.catch(() => undefined);
+  }
+
+  #take(record: BuiltRecord): void {
+    this.#counts = { ...this.#counts, recordsSeen: this.#counts.recordsSeen + 1 };
+    if (record.kind === 'oversized') {
+      const value = JSON.stringify({ id: record.licenseId });
+      this.#reject({ licenseId: record.licenseId, field: null, reason: record.reason, value });
+      return;
+    }
+    const result = normalizeLicense(record.value, { maxRecordChars: this.#options.maxRecordChars });
+    if (!result.ok) {
+      const { licenseId, reason, record: value } = result.rejection;
+      this.#reject({ licenseId, field: null, reason, value });
+      return;
+    }
+    const { license, issues } = result.value;
+    for (const issue of issues) this.#rejects.push({ licenseId: license.id, ...issue });
+    // The same id twice in a batch: the later record wins, as it would across batches.
+    this.#licenses.delete(license.id);
+    this.#licenses.set(license.id, result.value);
+  }
+
+  #reject(row: RejectRow): void {
+    this.#rejects.push(row);
+    this.#counts = { ...this.#counts, rejected: this.#counts.rejected + 1 };
+  }
+
+  #cut(): Batch {
+    const batch = { licenses: [...this.#licenses.values()], rejects: this.#rejects };
+    this.#licenses = new Map();
+    this.#rejects = [];
+    return batch;
+  }
+
+  async #write(batch: Batch): Promise<void> {
+    const { db, logger, signal } = this.#options;
+    signal.throwIfAborted();
+    const counts = this.#counts;
+    const target = { ...this.#options, counts };
+    const outcome = await withDatabaseRetries(() => writeBatch(db, target, batch), logger, signal);
+    this.#counts = countBatch(this.#counts, outcome);
+    this.#options.onCommitted(countBatch(counts, outcome));
+  }
+}
