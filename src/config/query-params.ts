@@ -24,12 +24,18 @@ function isAllowedName(name: string): boolean {
 
 const allowedNames = [...FIXED_NAMES, ...LIST_NAMES, 'remote_query[<key>]'].join(', ');
 
-const paramsSchema = z.record(
-  z.string().refine(isAllowedName, {
-    message: `only these query parameters can be configured: ${allowedNames}`,
-  }),
-  z.union([z.string(), z.array(z.string())]),
-);
+const paramsSchema = z
+  .record(z.string(), z.union([z.string(), z.array(z.string())]))
+  .superRefine((params, context) => {
+    for (const name of Object.keys(params)) {
+      if (isAllowedName(name)) continue;
+      context.addIssue({
+        code: 'custom',
+        path: [name],
+        message: `only these query parameters can be configured: ${allowedNames}`,
+      });
+    }
+  });
 
 export const queryParamRulesSchema = z
   .object({

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -21,7 +21,10 @@ const REDACTED_PATHS = [
 ];
 
 /** Logs go to standard error, so that standard output stays free for command results. */
-export function createLogger(level: string, destination = pino.destination(2)): Logger {
+export function createLogger(
+  level: string,
+  destination: DestinationStream = pino.destination(2),
+): Logger {
   return pino(
     {
       level,

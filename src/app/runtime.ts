@@ -1,0 +1,37 @@
+import { requireApiToken, type Config } from '../config/config.js';
+import { createLogger, type Logger } from '../logging/logger.js';
+import { openDatabase, type Database } from '../store/database.js';
+import { TrutoClient } from '../truto/truto-client.js';
+import type { SyncDependencies } from '../sync/sync-account.js';
+
+/** The long-lived pieces a command or a worker needs, built once from the configuration. */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  close(): Promise<void>;
+}
+
+export function openRuntime(config: Config, logger = createLogger(config.logLevel)): Runtime {
+  const database = openDatabase({ url: config.databaseUrl, schema: config.databaseSchema });
+  return { config, logger, database, close: () => database.close() };
+}
+
+/** What a sync needs; fails before any work when no API token is configured. */
+export function syncDependencies(runtime: Runtime): SyncDependencies & { truto: TrutoClient } {
+  const { config, logger, database } = runtime;
+  const truto = new TrutoClient({
+    ...config.truto,
+    apiToken: requireApiToken(config),
+    recordLimits: { maxChars: config.sync.maxRecordChars, maxDepth: config.sync.maxRecordDepth },
+    logger,
+  });
+  return {
+    database,
+    source: truto,
+    truto,
+    logger,
+    tuning: config.sync,
+    queryParams: config.truto.queryParams,
+  };
+}
