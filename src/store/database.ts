@@ -1,4 +1,5 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { userInfo } from 'node:os';
 import pg from 'pg';
 
 export type Db = NodePgDatabase;
@@ -21,7 +22,7 @@ export interface DatabaseOptions {
 
 export function openDatabase(options: DatabaseOptions): Database {
   const pool = new pg.Pool({
-    connectionString: options.url,
+    connectionString: withDefaultUser(options.url),
     max: options.maxConnections ?? 4,
     application_name: options.applicationName ?? 'license-sync',
     // The schema name was checked to be a plain identifier when the configuration was read.
@@ -37,6 +38,17 @@ export function openDatabase(options: DatabaseOptions): Database {
     schema: options.schema,
     close: () => pool.end(),
   };
+}
+
+/**
+ * libpq's habit: a URL without a user name connects as the operating-system user. pg only
+ * looks at $USER, which service managers and containers often leave unset.
+ */
+function withDefaultUser(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.username) return url;
+  parsed.username = userInfo().username;
+  return parsed.toString();
 }
 
 /** Says which database could not be reached, without the password the URL may hold. */

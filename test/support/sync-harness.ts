@@ -13,7 +13,11 @@ export interface HarnessOptions {
 }
 
 /** Sync dependencies wired to a stand-in, with fast retries and logs kept in memory. */
-export function syncHarness(database: Database, standIn: TrutoStandIn, options: HarnessOptions = {}) {
+export function syncHarness(
+  database: Database,
+  standIn: TrutoStandIn,
+  options: HarnessOptions = {},
+) {
   const { logger, lines } = captureLogger();
   const truto = new TrutoClient({
     apiUrl: standIn.url,
