@@ -34,6 +34,7 @@ CREATE TABLE "licenses" (
 	"last_seen_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"synced_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"deleted_at" timestamp with time zone,
+	"listed_twice_at" timestamp with time zone,
 	CONSTRAINT "licenses_integrated_account_id_id_pk" PRIMARY KEY("integrated_account_id","id")
 );
 --> statement-breakpoint
@@ -44,6 +45,14 @@ CREATE TABLE "sync_checkpoints" (
 	"pages_done" integer NOT NULL,
 	"saw_partial_response" boolean DEFAULT false NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "sync_held_licenses" (
+	"integrated_account_id" text NOT NULL,
+	"license_id" text NOT NULL,
+	"pass_started_at" timestamp with time zone NOT NULL,
+	"license" jsonb NOT NULL,
+	CONSTRAINT "sync_held_licenses_integrated_account_id_license_id_pk" PRIMARY KEY("integrated_account_id","license_id")
 );
 --> statement-breakpoint
 CREATE TABLE "sync_rejects" (

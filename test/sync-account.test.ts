@@ -158,20 +158,62 @@ describe('syncing one account', () => {
     expect(await licenseCount(account, 'deleted_at is null')).toBe(50);
   });
 
-  it('keeps the later record when one id comes twice in a listing', async () => {
-    const account = newAccount(0, {
-      records: [
-        { id: 'dup', name: 'first' },
-        { id: 'other', name: 'x' },
-        { id: 'dup', name: 'second' },
-      ],
+  describe('the same id twice in one listing', () => {
+    const filler = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({ id: `f-${from + i}`, name: 'filler' }));
+    // With batches of 40 and pages of 50, the two copies land in different pages and batches.
+    const listing = [
+      { id: 'dup', name: 'first' },
+      ...filler(0, 60),
+      { id: 'dup', name: 'second' },
+      ...filler(60, 10),
+    ];
+
+    async function dupRow(account: string) {
+      const [row] = await query<{ name: string; synced_at: string }>(
+        `select name, synced_at::text from licenses where integrated_account_id = $1 and id = 'dup'`,
+        [account],
+      );
+      return row;
+    }
+
+    it('keeps the later record', async () => {
+      const account = newAccount(0, { records: listing });
+      await sync(account);
+      expect((await dupRow(account))?.name).toBe('second');
     });
-    await sync(account);
-    const [row] = await query<{ name: string }>(
-      `select name from licenses where integrated_account_id = $1 and id = 'dup'`,
-      [account],
-    );
-    expect(row?.name).toBe('second');
+
+    it('does not make the license look changed on the next sync', async () => {
+      const account = newAccount(0, { records: listing });
+      await sync(account);
+      const before = await dupRow(account);
+
+      const again = await sync(account);
+      expect(again.counts).toMatchObject({ written: 0, deleted: 0 });
+      expect(await dupRow(account)).toEqual(before);
+    });
+
+    it('keeps the later record when both copies sit in one batch', async () => {
+      const account = newAccount(0, {
+        records: [{ id: 'dup', name: 'first' }, { id: 'x' }, { id: 'dup', name: 'second' }],
+      });
+      await sync(account);
+      const before = await dupRow(account);
+      expect(before?.name).toBe('second');
+      const again = await sync(account);
+      expect(again.counts.written).toBe(0);
+      expect(await dupRow(account)).toEqual(before);
+    });
+
+    it('stores the single copy once the listing stops repeating it', async () => {
+      const account = newAccount(0, { records: listing });
+      await sync(account);
+      standIn.setAccount({ id: account, records: [{ id: 'dup', name: 'first' }, ...filler(0, 70)] });
+
+      const result = await sync(account);
+      expect(result.counts).toMatchObject({ written: 1, deleted: 0 });
+      expect((await dupRow(account))?.name).toBe('first');
+    });
   });
 
   it('rejects records it cannot store and goes on with the rest', async () => {

@@ -47,6 +47,7 @@ export const licenses = pgTable(
     lastSeenAt: timestamptz('last_seen_at').notNull().defaultNow(),
     syncedAt: timestamptz('synced_at').notNull().defaultNow(),
     deletedAt: timestamptz('deleted_at'),
+    listedTwiceAt: timestamptz('listed_twice_at'),
   },
   (table) => [
     primaryKey({ columns: [table.integratedAccountId, table.id] }),
@@ -131,3 +132,19 @@ export const syncCheckpoints = pgTable('sync_checkpoints', {
   sawPartialResponse: boolean('saw_partial_response').notNull().default(false),
   updatedAt: timestamptz('updated_at').notNull().defaultNow(),
 });
+
+/**
+ * Records of licenses that a listing is known to return more than once, held until the pass
+ * ends: then the last one wins, and the license is written only if that one differs from
+ * what is stored. Writing each copy as it came would move `synced_at` on every pass.
+ */
+export const syncHeldLicenses = pgTable(
+  'sync_held_licenses',
+  {
+    integratedAccountId: text('integrated_account_id').notNull(),
+    licenseId: text('license_id').notNull(),
+    passStartedAt: timestamptz('pass_started_at').notNull(),
+    license: jsonb('license').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.integratedAccountId, table.licenseId] })],
+);

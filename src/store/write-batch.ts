@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { NormalizedLicense } from '../normalize/license-rows.js';
 import { saveCheckpoint, type Checkpoint } from './checkpoints.js';
 import type { Db } from './database.js';
+import { holdLicenses, releaseHeldLicenses } from './held-licenses.js';
+import { markListedTwice, touchLastSeen, writeLicenses } from './license-writes.js';
 import { saveRunCounts, type RunCounts } from './runs.js';
 
 /** A record, or one of its fields, that could not be stored as it came. */
@@ -14,8 +16,10 @@ export interface RejectRow {
 }
 
 export interface Batch {
-  /** At most one entry per license id. */
+  /** At most one entry per license id: the last copy where the batch had several. */
   licenses: NormalizedLicense[];
+  /** Ids of which the batch had more than one copy. */
+  repeatedIds: ReadonlySet<string>;
   rejects: RejectRow[];
   /** Set on a page's last batch: committed with it, so that a resumed pass starts after it. */
   checkpoint?: Checkpoint;
@@ -40,35 +44,43 @@ type StoredState = {
   content_hash: string;
   deleted: boolean;
   seen_in_pass: boolean;
+  listed_twice: boolean;
 };
+
+interface Plan {
+  write: NormalizedLicense[];
+  hold: NormalizedLicense[];
+  touch: string[];
+  newlyRepeated: string[];
+  unchanged: number;
+}
 
 /**
  * Writes one batch in one transaction: the licenses whose content changed (with their
- * products and roles replaced), a `last_seen_at` touch for the unchanged ones this pass had
+ * products and roles replaced), a `last_seen_at` touch for the unchanged ones the pass had
  * not seen yet, the rejects, the run's counts and, on a page's last batch, the checkpoint.
  * An unchanged license is never rewritten: its `synced_at` stays, and so do its products.
  */
 export async function writeBatch(db: Db, target: BatchTarget, batch: Batch): Promise<BatchOutcome> {
   return db.transaction(async (tx) => {
-    const stored = await readStoredState(tx, target, batch.licenses);
-    const changed = batch.licenses.filter((item) => isChanged(item, stored));
-    const unseen = batch.licenses.filter(
-      (item) => !isChanged(item, stored) && stored.get(item.license.id)?.seen_in_pass === false,
-    );
+    const accountId = target.integratedAccountId;
+    const stored = await readStoredState(tx, accountId, target.passStartedAt, batch.licenses);
+    const plan = planBatch(batch, stored);
 
-    await upsertLicenses(tx, target.integratedAccountId, changed);
-    await replaceChildren(tx, target.integratedAccountId, changed);
-    await touchLastSeen(tx, target.integratedAccountId, unseen);
+    await writeLicenses(tx, accountId, plan.write);
+    await holdLicenses(tx, accountId, target.passStartedAt, plan.hold);
+    await touchLastSeen(tx, accountId, plan.touch);
+    await markListedTwice(tx, accountId, plan.newlyRepeated);
     await insertRejects(tx, target, batch.rejects);
 
-    const outcome = { written: changed.length, unchanged: batch.licenses.length - changed.length };
+    const outcome = { written: plan.write.length, unchanged: plan.unchanged };
     await saveRunCounts(tx, target.runId, countBatch(target.counts, outcome));
-    if (batch.checkpoint) await saveCheckpoint(tx, target.integratedAccountId, batch.checkpoint);
+    if (batch.checkpoint) await saveCheckpoint(tx, accountId, batch.checkpoint);
     return outcome;
   });
 }
 
-/** Adds this batch's outcome to the run's counts, for the caller to hand to the next batch. */
+/** Adds a batch's outcome to the run's counts. */
 export function countBatch(counts: RunCounts, outcome: BatchOutcome): RunCounts {
   return {
     ...counts,
@@ -77,119 +89,70 @@ export function countBatch(counts: RunCounts, outcome: BatchOutcome): RunCounts 
   };
 }
 
-function isChanged(item: NormalizedLicense, stored: Map<string, StoredState>): boolean {
-  const state = stored.get(item.license.id);
+/**
+ * Decides what each license of the batch needs. A license the listing is known to repeat is
+ * held for the end of the pass, where its last copy wins; held ones are counted there.
+ */
+function planBatch(batch: Batch, stored: Map<string, StoredState>): Plan {
+  const plan: Plan = { write: [], hold: [], touch: [], newlyRepeated: [], unchanged: 0 };
+  for (const item of batch.licenses) {
+    const id = item.license.id;
+    const state = stored.get(id);
+    const seenBefore = state?.seen_in_pass === true;
+    const decision = decide(item, state);
+
+    if (decision === 'hold') plan.hold.push(item);
+    else if (decision === 'write') plan.write.push(item);
+    else plan.unchanged += 1;
+    // A written license has its last_seen_at set by the write itself.
+    if (state !== undefined && !seenBefore && decision !== 'write') plan.touch.push(id);
+    const repeated = seenBefore || batch.repeatedIds.has(id);
+    if (repeated && state?.listed_twice !== true) plan.newlyRepeated.push(id);
+  }
+  return plan;
+}
+
+function decide(item: NormalizedLicense, state: StoredState | undefined) {
+  if (state?.listed_twice === true) return 'hold';
+  return isChanged(item, state) ? 'write' : 'unchanged';
+}
+
+function isChanged(item: NormalizedLicense, state: StoredState | undefined): boolean {
   return state === undefined || state.deleted || state.content_hash !== item.license.contentHash;
+}
+
+/**
+ * Writes, at the end of a pass, the last copy of each license the listing repeats, where it
+ * differs from what is stored. Runs in the transaction that completes the pass.
+ */
+export async function applyHeldLicenses(
+  tx: Db,
+  accountId: string,
+  passStartedAt: string,
+): Promise<BatchOutcome> {
+  const held = await releaseHeldLicenses(tx, accountId, passStartedAt);
+  const stored = await readStoredState(tx, accountId, passStartedAt, held);
+  const changed = held.filter((item) => isChanged(item, stored.get(item.license.id)));
+  await writeLicenses(tx, accountId, changed);
+  return { written: changed.length, unchanged: held.length - changed.length };
 }
 
 async function readStoredState(
   tx: Db,
-  target: BatchTarget,
+  accountId: string,
+  passStartedAt: string,
   items: NormalizedLicense[],
 ): Promise<Map<string, StoredState>> {
   if (items.length === 0) return new Map();
   const ids = items.map((item) => item.license.id);
   const result = await tx.execute<StoredState>(sql`
     select id, content_hash, deleted_at is not null as deleted,
-           last_seen_at >= ${target.passStartedAt}::timestamptz as seen_in_pass
+           last_seen_at >= ${passStartedAt}::timestamptz as seen_in_pass,
+           listed_twice_at is not null as listed_twice
     from licenses
-    where integrated_account_id = ${target.integratedAccountId} and id = any(${sql.param(ids)})
+    where integrated_account_id = ${accountId} and id = any(${sql.param(ids)})
   `);
   return new Map(result.rows.map((row) => [row.id, row]));
-}
-
-/**
- * One statement for the whole batch: the columns travel as one array each and UNNEST turns
- * them back into rows, which keeps the bound parameters at 14 whatever the batch size.
- */
-async function upsertLicenses(tx: Db, accountId: string, items: NormalizedLicense[]) {
-  if (items.length === 0) return;
-  const column = <K extends keyof NormalizedLicense['license']>(key: K) =>
-    sql.param(items.map((item) => item.license[key]));
-  const isPaid = items.map(({ license }) =>
-    license.isPaid === null ? null : String(license.isPaid),
-  );
-
-  await tx.execute(sql`
-    insert into licenses as l (
-      integrated_account_id, id, name, description, status, is_paid, currency, unit_amount,
-      assigned_quantity, available_quantity, remote_created_at, remote_updated_at,
-      remote_data, content_hash, first_seen_at, last_seen_at, synced_at, deleted_at)
-    select ${accountId}, id, name, description, status, is_paid::boolean, currency,
-           unit_amount::numeric, assigned_quantity::bigint, available_quantity::bigint,
-           remote_created_at::timestamptz, remote_updated_at::timestamptz, remote_data::jsonb,
-           content_hash, now(), now(), now(), null
-    from unnest(
-      ${column('id')}::text[], ${column('name')}::text[], ${column('description')}::text[],
-      ${column('status')}::text[], ${sql.param(isPaid)}::text[], ${column('currency')}::text[],
-      ${column('unitAmount')}::text[], ${column('assignedQuantity')}::text[],
-      ${column('availableQuantity')}::text[], ${column('remoteCreatedAt')}::text[],
-      ${column('remoteUpdatedAt')}::text[], ${column('remoteData')}::text[],
-      ${column('contentHash')}::text[]
-    ) as input(id, name, description, status, is_paid, currency, unit_amount,
-               assigned_quantity, available_quantity, remote_created_at, remote_updated_at,
-               remote_data, content_hash)
-    on conflict (integrated_account_id, id) do update set
-      name = excluded.name, description = excluded.description, status = excluded.status,
-      is_paid = excluded.is_paid, currency = excluded.currency,
-      unit_amount = excluded.unit_amount, assigned_quantity = excluded.assigned_quantity,
-      available_quantity = excluded.available_quantity,
-      remote_created_at = excluded.remote_created_at,
-      remote_updated_at = excluded.remote_updated_at, remote_data = excluded.remote_data,
-      content_hash = excluded.content_hash, last_seen_at = now(), synced_at = now(),
-      deleted_at = null
-  `);
-}
-
-/** A changed license's products and roles are replaced whole: the listing is the truth. */
-async function replaceChildren(tx: Db, accountId: string, items: NormalizedLicense[]) {
-  if (items.length === 0) return;
-  const ids = sql.param(items.map((item) => item.license.id));
-  await tx.execute(sql`
-    delete from license_products where integrated_account_id = ${accountId} and license_id = any(${ids})
-  `);
-  await tx.execute(sql`
-    delete from license_roles where integrated_account_id = ${accountId} and license_id = any(${ids})
-  `);
-
-  const products = items.flatMap(({ license, products }) =>
-    products.map((product) => ({ licenseId: license.id, ...product })),
-  );
-  const roles = items.flatMap(({ license, roles }) =>
-    roles.map((role) => ({ licenseId: license.id, ...role })),
-  );
-  if (products.length > 0) {
-    await tx.execute(sql`
-      insert into license_products (integrated_account_id, license_id, id, name, status)
-      select ${accountId}, * from unnest(
-        ${sql.param(products.map((p) => p.licenseId))}::text[],
-        ${sql.param(products.map((p) => p.id))}::text[],
-        ${sql.param(products.map((p) => p.name))}::text[],
-        ${sql.param(products.map((p) => p.status))}::text[])
-    `);
-  }
-  if (roles.length > 0) {
-    await tx.execute(sql`
-      insert into license_roles (integrated_account_id, license_id, id, name)
-      select ${accountId}, * from unnest(
-        ${sql.param(roles.map((r) => r.licenseId))}::text[],
-        ${sql.param(roles.map((r) => r.id))}::text[],
-        ${sql.param(roles.map((r) => r.name))}::text[])
-    `);
-  }
-}
-
-/**
- * Marks unchanged licenses as seen by this pass, the one write they get: deletions at the
- * end of the pass are the licenses whose `last_seen_at` is older than the pass.
- */
-async function touchLastSeen(tx: Db, accountId: string, items: NormalizedLicense[]) {
-  if (items.length === 0) return;
-  const ids = sql.param(items.map((item) => item.license.id));
-  await tx.execute(sql`
-    update licenses set last_seen_at = now()
-    where integrated_account_id = ${accountId} and id = any(${ids})
-  `);
 }
 
 async function insertRejects(tx: Db, target: BatchTarget, rejects: RejectRow[]) {

@@ -30,6 +30,7 @@ export interface BatchWriterOptions {
 export class BatchWriter {
   readonly #options: BatchWriterOptions;
   #licenses = new Map<string, NormalizedLicense>();
+  #repeatedIds = new Set<string>();
   #rejects: RejectRow[] = [];
   #inFlight: Promise<void> = Promise.resolve();
   #counts: RunCounts;
@@ -81,8 +82,8 @@ export class BatchWriter {
     }
     const { license, issues } = result.value;
     for (const issue of issues) this.#rejects.push({ licenseId: license.id, ...issue });
-    // The same id twice in a batch: the later record wins, as it would across batches.
-    this.#licenses.delete(license.id);
+    // The same id twice in a batch: the later record wins, as it does across batches.
+    if (this.#licenses.delete(license.id)) this.#repeatedIds.add(license.id);
     this.#licenses.set(license.id, result.value);
   }
 
@@ -92,8 +93,10 @@ export class BatchWriter {
   }
 
   #cut(): Batch {
-    const batch = { licenses: [...this.#licenses.values()], rejects: this.#rejects };
+    const licenses = [...this.#licenses.values()];
+    const batch = { licenses, repeatedIds: this.#repeatedIds, rejects: this.#rejects };
     this.#licenses = new Map();
+    this.#repeatedIds = new Set();
     this.#rejects = [];
     return batch;
   }

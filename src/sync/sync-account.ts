@@ -5,7 +5,9 @@ import type { Logger } from '../logging/logger.js';
 import { withAccountLock } from '../store/account-lock.js';
 import { clearCheckpoint, loadCheckpoint, type Checkpoint } from '../store/checkpoints.js';
 import type { Database } from '../store/database.js';
+import { dropStaleHeldLicenses } from '../store/held-licenses.js';
 import { markUnseenDeleted } from '../store/mark-deleted.js';
+import { applyHeldLicenses, countBatch } from '../store/write-batch.js';
 import {
   closeInterruptedRuns,
   databaseNow,
@@ -56,6 +58,7 @@ export interface RunResult {
 }
 
 interface Pass {
+  accountId: string;
   runId: number;
   passStartedAt: string;
   checkpoint: Checkpoint | null;
@@ -89,6 +92,7 @@ async function runLocked(
   if (request.full === true) await clearCheckpoint(db, accountId);
   const checkpoint = await loadCheckpoint(db, accountId);
   const passStartedAt = checkpoint?.passStartedAt ?? (await databaseNow(db));
+  await dropStaleHeldLicenses(db, accountId, passStartedAt);
   const resumed = checkpoint !== null;
   const runId = await startRun(db, {
     integratedAccountId: accountId,
@@ -100,7 +104,8 @@ async function runLocked(
   const logger = deps.logger.child({ integratedAccountId: accountId, runId });
   logger.info({ trigger: request.trigger, resumed, interrupted }, 'sync run started');
   const signals = request.signal ? [lockLost, request.signal] : [lockLost];
-  const pass: Pass = { runId, passStartedAt, checkpoint, logger, signal: AbortSignal.any(signals) };
+  const signal = AbortSignal.any(signals);
+  const pass: Pass = { accountId, runId, passStartedAt, checkpoint, logger, signal };
   const writer = createWriter(deps, request, pass);
 
   const result = { runId, integratedAccountId: accountId, resumed };
@@ -113,7 +118,7 @@ async function runLocked(
   } catch (caught) {
     await writer.settle();
     const error = caught instanceof Error ? caught : new Error(String(caught));
-    await recordFailure(deps, pass, accountId, writer.counts, error);
+    await recordFailure(deps, pass, writer.counts, error);
     const durationMs = Math.round(performance.now() - started);
     return { ...result, status: 'failed', counts: writer.counts, durationMs, error };
   }
@@ -216,15 +221,16 @@ async function completePass(
   if (sawPartialResponse) {
     pass.logger.warn('Truto sent a partial response in this pass; nothing is marked deleted');
   }
-  const accountId = pass.logger.bindings().integratedAccountId as string;
+  const { accountId } = pass;
   return withDatabaseRetries(
     () =>
       deps.database.db.transaction(async (tx) => {
         pass.signal.throwIfAborted();
+        const held = await applyHeldLicenses(tx, accountId, pass.passStartedAt);
         const deleted = sawPartialResponse
           ? 0
           : await markUnseenDeleted(tx, accountId, pass.passStartedAt);
-        const final = { ...counts, deleted };
+        const final = { ...countBatch(counts, held), deleted };
         await clearCheckpoint(tx, accountId);
         await finishRun(tx, pass.runId, { status: 'succeeded', counts: final });
         return final;
@@ -236,7 +242,6 @@ async function completePass(
 async function recordFailure(
   deps: SyncDependencies,
   pass: Pass,
-  accountId: string,
   counts: RunCounts,
   error: Error,
 ): Promise<void> {
@@ -247,7 +252,7 @@ async function recordFailure(
   const { db } = deps.database;
   await withDatabaseRetries(async () => {
     // A repeating cursor would repeat again from the checkpoint: the next run starts over.
-    if (error instanceof RepeatedCursorError) await clearCheckpoint(db, accountId);
+    if (error instanceof RepeatedCursorError) await clearCheckpoint(db, pass.accountId);
     await finishRun(db, pass.runId, { status: 'failed', counts, error: message });
   }, pass.logger).catch((writeError: unknown) => {
     pass.logger.error(

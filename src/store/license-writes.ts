@@ -1,0 +1,115 @@
+import { sql } from 'drizzle-orm';
+import type { NormalizedLicense } from '../normalize/license-rows.js';
+import type { Db } from './database.js';
+
+/**
+ * The statements that write licenses, each for a whole batch at once: every column travels
+ * as one array and UNNEST turns them back into rows, so the bound parameters stay at a dozen
+ * whatever the batch size (drizzle's insert builder binds one per value and breaks past
+ * about 100k).
+ */
+
+/** Inserts or overwrites the licenses and replaces their products and roles. */
+export async function writeLicenses(tx: Db, accountId: string, items: NormalizedLicense[]) {
+  if (items.length === 0) return;
+  await upsertLicenses(tx, accountId, items);
+  await replaceChildren(tx, accountId, items);
+}
+
+/**
+ * Marks licenses as seen by the running pass, the one write an unchanged license gets: the
+ * pass's deletions are the licenses whose `last_seen_at` is older than the pass.
+ */
+export async function touchLastSeen(tx: Db, accountId: string, ids: string[]) {
+  if (ids.length === 0) return;
+  await tx.execute(sql`
+    update licenses set last_seen_at = now()
+    where integrated_account_id = ${accountId} and id = any(${sql.param(ids)})
+  `);
+}
+
+/** Notes that a listing returned these licenses more than once. */
+export async function markListedTwice(tx: Db, accountId: string, ids: string[]) {
+  if (ids.length === 0) return;
+  await tx.execute(sql`
+    update licenses set listed_twice_at = now()
+    where integrated_account_id = ${accountId} and id = any(${sql.param(ids)})
+  `);
+}
+
+async function upsertLicenses(tx: Db, accountId: string, items: NormalizedLicense[]) {
+  const column = <K extends keyof NormalizedLicense['license']>(key: K) =>
+    sql.param(items.map((item) => item.license[key]));
+  const isPaid = items.map(({ license }) =>
+    license.isPaid === null ? null : String(license.isPaid),
+  );
+
+  await tx.execute(sql`
+    insert into licenses as l (
+      integrated_account_id, id, name, description, status, is_paid, currency, unit_amount,
+      assigned_quantity, available_quantity, remote_created_at, remote_updated_at,
+      remote_data, content_hash, first_seen_at, last_seen_at, synced_at, deleted_at)
+    select ${accountId}, id, name, description, status, is_paid::boolean, currency,
+           unit_amount::numeric, assigned_quantity::bigint, available_quantity::bigint,
+           remote_created_at::timestamptz, remote_updated_at::timestamptz, remote_data::jsonb,
+           content_hash, now(), now(), now(), null
+    from unnest(
+      ${column('id')}::text[], ${column('name')}::text[], ${column('description')}::text[],
+      ${column('status')}::text[], ${sql.param(isPaid)}::text[], ${column('currency')}::text[],
+      ${column('unitAmount')}::text[], ${column('assignedQuantity')}::text[],
+      ${column('availableQuantity')}::text[], ${column('remoteCreatedAt')}::text[],
+      ${column('remoteUpdatedAt')}::text[], ${column('remoteData')}::text[],
+      ${column('contentHash')}::text[]
+    ) as input(id, name, description, status, is_paid, currency, unit_amount,
+               assigned_quantity, available_quantity, remote_created_at, remote_updated_at,
+               remote_data, content_hash)
+    on conflict (integrated_account_id, id) do update set
+      name = excluded.name, description = excluded.description, status = excluded.status,
+      is_paid = excluded.is_paid, currency = excluded.currency,
+      unit_amount = excluded.unit_amount, assigned_quantity = excluded.assigned_quantity,
+      available_quantity = excluded.available_quantity,
+      remote_created_at = excluded.remote_created_at,
+      remote_updated_at = excluded.remote_updated_at, remote_data = excluded.remote_data,
+      content_hash = excluded.content_hash, last_seen_at = now(), synced_at = now(),
+      deleted_at = null
+  `);
+}
+
+/** A changed license's products and roles are replaced whole: the listing is the truth. */
+async function replaceChildren(tx: Db, accountId: string, items: NormalizedLicense[]) {
+  const ids = sql.param(items.map((item) => item.license.id));
+  await tx.execute(sql`
+    delete from license_products
+    where integrated_account_id = ${accountId} and license_id = any(${ids})
+  `);
+  await tx.execute(sql`
+    delete from license_roles
+    where integrated_account_id = ${accountId} and license_id = any(${ids})
+  `);
+
+  const products = items.flatMap(({ license, products }) =>
+    products.map((product) => ({ licenseId: license.id, ...product })),
+  );
+  const roles = items.flatMap(({ license, roles }) =>
+    roles.map((role) => ({ licenseId: license.id, ...role })),
+  );
+  if (products.length > 0) {
+    await tx.execute(sql`
+      insert into license_products (integrated_account_id, license_id, id, name, status)
+      select ${accountId}, * from unnest(
+        ${sql.param(products.map((p) => p.licenseId))}::text[],
+        ${sql.param(products.map((p) => p.id))}::text[],
+        ${sql.param(products.map((p) => p.name))}::text[],
+        ${sql.param(products.map((p) => p.status))}::text[])
+    `);
+  }
+  if (roles.length > 0) {
+    await tx.execute(sql`
+      insert into license_roles (integrated_account_id, license_id, id, name)
+      select ${accountId}, * from unnest(
+        ${sql.param(roles.map((r) => r.licenseId))}::text[],
+        ${sql.param(roles.map((r) => r.id))}::text[],
+        ${sql.param(roles.map((r) => r.name))}::text[])
+    `);
+  }
+}
