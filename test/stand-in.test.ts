@@ -462,6 +462,19 @@ describe('faults', () => {
     expect(later.next_cursor).toBe(first.next_cursor);
   });
 
+  it('repeats a cursor that came from a normal page', async () => {
+    const server = await start({ accounts: [{ id: ACCOUNT, licenses: 10 }] });
+    const first = await page([['limit', '3']]);
+    server.injectFault({ kind: 'repeat-cursor', withCursor: true });
+
+    const second = await page([
+      ['limit', '3'],
+      ['next_cursor', first.next_cursor ?? ''],
+    ]);
+    expect(second.result[0]?.id).toBe('lic-3');
+    expect(second.next_cursor).toBe(first.next_cursor);
+  });
+
   it('marks a page as partial', async () => {
     const server = await start({ accounts: [{ id: ACCOUNT, licenses: 2 }] });
     server.injectFault({ kind: 'partial' });

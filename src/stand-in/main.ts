@@ -1,0 +1,123 @@
+/**
+ * Runs the Truto stand-in from the command line, for demos and the benchmark:
+ *
+ *   npm run stand-in -- --port 4010 --accounts 3 --licenses 1000 [--framing ndjson] [--token T]
+ */
+import { parseArgs } from 'node:util';
+import type { Framing, StandInAccount } from './truto-stand-in.js';
+import { startTrutoStandIn } from './truto-stand-in.js';
+
+const INTEGRATIONS = ['zoom', 'microsoft365', 'salesforce'] as const;
+const FRAMINGS: readonly string[] = ['page', 'page-cursor-first', 'array', 'ndjson'];
+
+const USAGE =
+  'Usage: npm run stand-in -- [--port 4010] [--accounts 3] [--licenses 1000] ' +
+  '[--framing page|page-cursor-first|array|ndjson] [--token T] [--page-size 100] [--seed 1]';
+
+interface Settings {
+  port: number;
+  accounts: number;
+  licenses: number;
+  framing: Framing;
+  token: string;
+  pageSize: number;
+  seed: number;
+}
+
+function readSettings(): Settings {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '0' },
+      accounts: { type: 'string', default: '3' },
+      licenses: { type: 'string', default: '1000' },
+      framing: { type: 'string', default: 'page' },
+      token: { type: 'string', default: 'stand-in-token' },
+      'page-size': { type: 'string', default: '100' },
+      seed: { type: 'string', default: '1' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+
+  // Collect every problem before failing, so one run shows all that needs fixing.
+  const problems: string[] = [];
+  const integer = (name: string, text: string, min: number): number => {
+    const value = Number(text);
+    if (!Number.isSafeInteger(value) || value < min) {
+      problems.push(`--${name} must be an integer >= ${min}, got ${JSON.stringify(text)}`);
+    }
+    return value;
+  };
+
+  const settings = {
+    port: integer('port', values.port, 0),
+    accounts: integer('accounts', values.accounts, 0),
+    licenses: integer('licenses', values.licenses, 0),
+    framing: values.framing as Framing,
+    token: values.token,
+    pageSize: integer('page-size', values['page-size'], 1),
+    seed: integer('seed', values.seed, 0),
+  };
+  if (!FRAMINGS.includes(values.framing)) {
+    problems.push(`--framing must be one of ${FRAMINGS.join(', ')}, got ${values.framing}`);
+  }
+
+  if (problems.length > 0) {
+    console.error([...problems, USAGE].join('\n'));
+    process.exit(2);
+  }
+  return settings;
+}
+
+function accountId(position: number): string {
+  return `00000000-0000-4000-8000-${String(position).padStart(12, '0')}`;
+}
+
+function makeAccounts(settings: Settings): StandInAccount[] {
+  return Array.from({ length: settings.accounts }, (_, position) => ({
+    id: accountId(position + 1),
+    integration: INTEGRATIONS[position % INTEGRATIONS.length] ?? 'zoom',
+    licenses: settings.licenses,
+    seed: settings.seed,
+    framing: settings.framing,
+  }));
+}
+
+async function main(): Promise<void> {
+  const settings = readSettings();
+  const accounts = makeAccounts(settings);
+  const standIn = await startTrutoStandIn({
+    port: settings.port,
+    token: settings.token,
+    accounts,
+    defaultPageSize: settings.pageSize,
+  });
+
+  console.log(`Truto stand-in listening on ${standIn.url}`);
+  console.log(`token: ${standIn.token}`);
+  console.log(`framing for truto_response_format=stream: ${settings.framing}`);
+  for (const account of accounts) {
+    console.log(
+      `account ${account.id} (${account.integration ?? 'zoom'}): ${settings.licenses} licenses`,
+    );
+  }
+
+  const stop = (signal: string): void => {
+    console.log(`${signal}: closing the stand-in`);
+    standIn.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('Closing the stand-in failed', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+await main();
