@@ -38,9 +38,13 @@ function runCli(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   const done = new Promise<{ code: number | null; stdout: string }>((resolve) => {
-    child.on('exit', (code) => resolve({ code, stdout }));
+    child.on('exit', (code) => {
+      resolve({ code, stdout });
+    });
   });
   return Object.assign(child, { done });
 }

@@ -208,7 +208,10 @@ describe('syncing one account', () => {
     it('stores the single copy once the listing stops repeating it', async () => {
       const account = newAccount(0, { records: listing });
       await sync(account);
-      standIn.setAccount({ id: account, records: [{ id: 'dup', name: 'first' }, ...filler(0, 70)] });
+      standIn.setAccount({
+        id: account,
+        records: [{ id: 'dup', name: 'first' }, ...filler(0, 70)],
+      });
 
       const result = await sync(account);
       expect(result.counts).toMatchObject({ written: 1, deleted: 0 });

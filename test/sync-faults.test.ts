@@ -1,9 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  startTrutoStandIn,
-  type Fault,
-  type TrutoStandIn,
-} from '../src/stand-in/truto-stand-in.js';
+import { startTrutoStandIn, type TrutoStandIn } from '../src/stand-in/truto-stand-in.js';
 import type { FaultKind } from '../src/stand-in/faults.js';
 import { syncAccount } from '../src/sync/sync-account.js';
 import type { Database } from '../src/store/database.js';
@@ -82,8 +78,8 @@ describe('faults that a retry fixes', () => {
   for (const [what, fault] of recoverable) {
     it(`survives ${what} without losing or repeating a record`, async () => {
       const account = newAccount(120);
-      standIn.injectFault({ ...fault, accountId: account, afterRequests: 1 } as Fault);
-      standIn.injectFault({ ...fault, accountId: account } as Fault);
+      standIn.injectFault({ ...fault, accountId: account, afterRequests: 1 });
+      standIn.injectFault({ ...fault, accountId: account });
 
       const result = await sync(account, {
         client: { headersTimeoutMs: 1_000, bodyIdleTimeoutMs: 300 },
@@ -144,7 +140,7 @@ describe('faults that end the run at once', () => {
   for (const [what, fault, message] of fatal) {
     it(`ends the run on ${what}, without retrying`, async () => {
       const account = newAccount(10);
-      standIn.injectFault({ ...fault, accountId: account } as Fault);
+      standIn.injectFault({ ...fault, accountId: account });
       const before = standIn.requests.length;
 
       const result = await sync(account);

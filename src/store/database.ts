@@ -2,11 +2,15 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { userInfo } from 'node:os';
 import pg from 'pg';
 
-export type Db = NodePgDatabase;
+/** What a query needs: the pool's database, or a transaction open on it. */
+export type Db = Pick<
+  NodePgDatabase,
+  'execute' | 'select' | 'insert' | 'update' | 'delete' | 'transaction'
+>;
 
 /** A connection pool whose every connection works in the installation's schema. */
 export interface Database {
-  db: Db;
+  db: NodePgDatabase;
   pool: pg.Pool;
   schema: string;
   close(): Promise<void>;

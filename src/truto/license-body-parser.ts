@@ -114,19 +114,26 @@ export class LicenseBodyParser {
   #consume(token: Token): void {
     switch (this.#state) {
       case 'start':
-        return this.#atTopLevel(token);
+        this.#atTopLevel(token);
+        break;
       case 'pending-object':
-        return this.#decideObject(token);
+        this.#decideObject(token);
+        break;
       case 'page-key':
-        return this.#atPageKey(token);
+        this.#atPageKey(token);
+        break;
       case 'page-value':
-        return this.#atPageValue(token);
+        this.#atPageValue(token);
+        break;
       case 'records':
-        return this.#atRecords(token);
+        this.#atRecords(token);
+        break;
       case 'record':
-        return this.#inRecord(token);
+        this.#inRecord(token);
+        break;
       case 'skip':
-        return this.#skipping(token);
+        this.#skipping(token);
+        break;
       case 'after-page':
         throw new BodyFormatError('the response body has content after the page object');
     }
