@@ -65,5 +65,4 @@ export interface Rejection {
 }
 
 export type NormalizeResult =
-  | { ok: true; value: NormalizedLicense }
-  | { ok: false; rejection: Rejection };
+  { ok: true; value: NormalizedLicense } | { ok: false; rejection: Rejection };
