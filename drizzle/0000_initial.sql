@@ -1,3 +1,20 @@
+CREATE TABLE "integrated_accounts" (
+	"id" text PRIMARY KEY NOT NULL,
+	"tenant_id" text,
+	"integration" text,
+	"truto_status" text,
+	"supports_licenses" boolean,
+	"needs_reauth" boolean DEFAULT false NOT NULL,
+	"last_run_id" bigint,
+	"last_run_at" timestamp with time zone,
+	"last_run_status" text,
+	"last_success_at" timestamp with time zone,
+	"consecutive_failures" integer DEFAULT 0 NOT NULL,
+	"last_error" text,
+	"listed_at" timestamp with time zone,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "license_products" (
 	"integrated_account_id" text NOT NULL,
 	"license_id" text NOT NULL,
@@ -73,6 +90,7 @@ CREATE TABLE "sync_runs" (
 	"status" text DEFAULT 'running' NOT NULL,
 	"started_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"finished_at" timestamp with time zone,
+	"license_id" text,
 	"resumed" boolean DEFAULT false NOT NULL,
 	"pass_started_at" timestamp with time zone NOT NULL,
 	"pages" integer DEFAULT 0 NOT NULL,
@@ -85,6 +103,7 @@ CREATE TABLE "sync_runs" (
 	CONSTRAINT "sync_runs_status_check" CHECK ("sync_runs"."status" in ('running', 'succeeded', 'failed'))
 );
 --> statement-breakpoint
+CREATE INDEX "integrated_accounts_integration_idx" ON "integrated_accounts" USING btree ("integration");--> statement-breakpoint
 CREATE INDEX "license_products_product_idx" ON "license_products" USING btree ("integrated_account_id","id");--> statement-breakpoint
 CREATE INDEX "licenses_synced_at_idx" ON "licenses" USING btree ("synced_at");--> statement-breakpoint
 CREATE INDEX "sync_rejects_run_idx" ON "sync_rejects" USING btree ("run_id");--> statement-breakpoint

@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { queryParamRulesSchema, type QueryParamRules } from './query-params.js';
 
@@ -12,6 +13,34 @@ export interface Config {
   redisUrl: string;
   logLevel: string;
   sync: SyncTuning;
+  queue: QueueConfig;
+  schedule: ScheduleConfig;
+  rateLimits: RateLimitConfig;
+  /** Integrations known to list licenses; `null`: ask Truto's capabilities endpoint. */
+  licenseIntegrations: string[] | null;
+}
+
+export interface QueueConfig {
+  /** Redis key prefix: queues of two installations sharing one Redis never meet. */
+  prefix: string;
+  concurrency: number;
+  attempts: number;
+  backoffMs: number;
+  /** How long a job's lock lasts without renewal; renewed at half this while it runs. */
+  lockDurationMs: number;
+  shutdownTimeoutMs: number;
+}
+
+export interface ScheduleConfig {
+  enabled: boolean;
+  cron: string;
+  timezone: string;
+}
+
+export interface RateLimitConfig {
+  perAccount: number;
+  perToken: number;
+  windowMs: number;
 }
 
 export interface TrutoConfig {
@@ -49,6 +78,28 @@ export class ConfigError extends Error {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const booleanText = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((text) => ['true', '1', 'yes', 'on'].includes(text));
+
+function isCronPattern(pattern: string): boolean {
+  try {
+    CronExpressionParser.parse(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const queryParamsJson = z
   .string()
@@ -91,6 +142,25 @@ const environmentSchema = z.object({
   SYNC_BATCH_SIZE: integer(1, 50_000).default(1_000),
   SYNC_MAX_RECORD_CHARS: integer(1_000, 100_000_000).default(1_000_000),
   SYNC_MAX_RECORD_DEPTH: integer(2, 1_000).default(64),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be letters, digits or _ . : -')
+    .default('license-sync'),
+  WORKER_CONCURRENCY: integer(1, 256).default(4),
+  JOB_ATTEMPTS: integer(1, 100).default(5),
+  JOB_BACKOFF_MS: integer(0, 86_400_000).default(60_000),
+  JOB_LOCK_DURATION_MS: integer(5_000, 3_600_000).default(120_000),
+  SHUTDOWN_TIMEOUT_MS: integer(0, 3_600_000).default(30_000),
+  SCHEDULE_ENABLED: booleanText.default(true),
+  SCHEDULE_CRON: z.string().refine(isCronPattern, 'must be a cron pattern').default('0 2 * * *'),
+  SCHEDULE_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone').default('UTC'),
+  RATE_LIMIT_PER_ACCOUNT: integer(1, 100_000).default(50),
+  RATE_LIMIT_PER_TOKEN: integer(1, 1_000_000).default(500),
+  RATE_LIMIT_WINDOW_MS: integer(100, 3_600_000).default(10_000),
+  LICENSE_INTEGRATIONS: z
+    .string()
+    .transform((text) => text.split(',').map((name) => name.trim()).filter(Boolean))
+    .optional(),
 });
 
 /** Parses the environment, or throws one `ConfigError` that lists every problem at once. */
@@ -129,6 +199,25 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxRecordChars: env.SYNC_MAX_RECORD_CHARS,
       maxRecordDepth: env.SYNC_MAX_RECORD_DEPTH,
     },
+    queue: {
+      prefix: env.QUEUE_PREFIX,
+      concurrency: env.WORKER_CONCURRENCY,
+      attempts: env.JOB_ATTEMPTS,
+      backoffMs: env.JOB_BACKOFF_MS,
+      lockDurationMs: env.JOB_LOCK_DURATION_MS,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    },
+    schedule: {
+      enabled: env.SCHEDULE_ENABLED,
+      cron: env.SCHEDULE_CRON,
+      timezone: env.SCHEDULE_TIMEZONE,
+    },
+    rateLimits: {
+      perAccount: env.RATE_LIMIT_PER_ACCOUNT,
+      perToken: env.RATE_LIMIT_PER_TOKEN,
+      windowMs: env.RATE_LIMIT_WINDOW_MS,
+    },
+    licenseIntegrations: env.LICENSE_INTEGRATIONS ?? null,
   };
 }
 

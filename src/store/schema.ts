@@ -90,6 +90,8 @@ export const syncRuns = pgTable(
     status: text('status').notNull().default('running'),
     startedAt: timestamptz('started_at').notNull().defaultNow(),
     finishedAt: timestamptz('finished_at'),
+    /** Set for a refresh of one license; null for a run over the whole account. */
+    licenseId: text('license_id'),
     resumed: boolean('resumed').notNull().default(false),
     passStartedAt: timestamptz('pass_started_at').notNull(),
     pages: integer('pages').notNull().default(0),
@@ -147,4 +149,28 @@ export const syncHeldLicenses = pgTable(
     license: jsonb('license').notNull(),
   },
   (table) => [primaryKey({ columns: [table.integratedAccountId, table.licenseId] })],
+);
+
+/** What is known of each connected account, kept current by the fan-out and by every run. */
+export const integratedAccounts = pgTable(
+  'integrated_accounts',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id'),
+    integration: text('integration'),
+    /** Truto's status: active, connecting, post_install_error, validation_error, needs_reauth. */
+    trutoStatus: text('truto_status'),
+    /** Whether the integration lists licenses; null until the fan-out has asked. */
+    supportsLicenses: boolean('supports_licenses'),
+    needsReauth: boolean('needs_reauth').notNull().default(false),
+    lastRunId: bigint('last_run_id', { mode: 'number' }),
+    lastRunAt: timestamptz('last_run_at'),
+    lastRunStatus: text('last_run_status'),
+    lastSuccessAt: timestamptz('last_success_at'),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    lastError: text('last_error'),
+    listedAt: timestamptz('listed_at'),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (table) => [index('integrated_accounts_integration_idx').on(table.integration)],
 );

@@ -21,7 +21,24 @@ export interface TrutoClientOptions {
   maxRetryAfterMs: number;
   recordLimits: RecordLimits;
   logger: Logger;
+  /** Waits for a slot under the shared rate limits before each request, where there are any. */
+  gate?: RequestGate;
 }
+
+/** Holds each request until the rate limits it counts against have room for it. */
+export interface RequestGate {
+  acquire(integratedAccountId: string | null, signal?: AbortSignal): Promise<void>;
+}
+
+/** What one call is about, for rate limits and for error messages. */
+interface CallContext {
+  integratedAccountId: string | null;
+  /** Names what was asked for, e.g. "integrated account 3f0c…". */
+  subject: string;
+  signal?: AbortSignal;
+}
+
+export type { CallContext };
 
 export interface PageRequest {
   integratedAccountId: string;
@@ -67,8 +84,9 @@ export class TrutoClient {
   async listPage(page: PageRequest, sink: RecordSink): Promise<PageResult> {
     let delivered = 0;
     const url = this.#licensesUrl(page);
+    const context = accountContext(page.integratedAccountId, page.signal);
 
-    return this.#withRetries(page, async () => {
+    return this.#withRetries(context, async () => {
       let index = 0;
       const skipping: RecordSink = async (records) => {
         const fresh = records.filter(() => index++ >= delivered);
@@ -76,7 +94,7 @@ export class TrutoClient {
         await sink(fresh);
         delivered += fresh.length;
       };
-      const summary = await this.#streamBody(url, page, skipping);
+      const summary = await this.#streamBody(url, context, skipping);
       return { ...summary, records: index };
     });
   }
@@ -88,16 +106,24 @@ export class TrutoClient {
     extraParams: QueryParams,
     signal?: AbortSignal,
   ): Promise<unknown> {
-    const page = { integratedAccountId, cursor: null, extraParams, signal };
     const path = `${LICENSES_PATH}/${encodeURIComponent(licenseId)}`;
-    const url = this.#url(path, { integrated_account_id: integratedAccountId, ...extraParams });
-    return this.#withRetries(page, async () => {
-      const response = await this.#send(url, page);
+    const params = { integrated_account_id: integratedAccountId, ...extraParams };
+    return this.getJson(path, params, accountContext(integratedAccountId, signal));
+  }
+
+  /**
+   * GETs a JSON document of bounded size (an error past the record size limit), with the
+   * same retries as a page. For the small endpoints: one license, accounts, capabilities.
+   */
+  async getJson(path: string, params: QueryParams, context: CallContext): Promise<unknown> {
+    const url = this.#url(path, params);
+    return this.#withRetries(context, async () => {
+      const response = await this.#send(url, context);
       const text = await readText(response.body, this.#options.recordLimits.maxChars);
       try {
         return JSON.parse(text) as unknown;
       } catch (error) {
-        throw badBody(integratedAccountId, error);
+        throw badBody(context.subject, error);
       }
     });
   }
@@ -106,8 +132,8 @@ export class TrutoClient {
     await this.#agent.close();
   }
 
-  async #streamBody(url: string, page: PageRequest, sink: RecordSink): Promise<BodySummary> {
-    const response = await this.#send(url, page);
+  async #streamBody(url: string, context: CallContext, sink: RecordSink): Promise<BodySummary> {
+    const response = await this.#send(url, context);
     const contentType = header(response.headers['content-type']);
     const parser = new LicenseBodyParser(contentType, this.#options.recordLimits);
     try {
@@ -120,13 +146,14 @@ export class TrutoClient {
       return last.summary;
     } catch (error) {
       response.body.destroy();
-      if (error instanceof BodyFormatError) throw badBody(page.integratedAccountId, error);
-      throw asNetworkError(error, page.integratedAccountId, this.#options.apiUrl);
+      if (error instanceof BodyFormatError) throw badBody(context.subject, error);
+      throw asNetworkError(error, context.subject, this.#options.apiUrl);
     }
   }
 
   /** Sends the request and returns a 2xx response; any other status becomes a TrutoError. */
-  async #send(url: string, page: PageRequest): Promise<Dispatcher.ResponseData> {
+  async #send(url: string, context: CallContext): Promise<Dispatcher.ResponseData> {
+    await this.#options.gate?.acquire(context.integratedAccountId, context.signal);
     let response: Dispatcher.ResponseData;
     try {
       response = await request(url, {
@@ -136,16 +163,16 @@ export class TrutoClient {
           authorization: `Bearer ${this.#options.apiToken}`,
           accept: 'application/json, application/x-ndjson',
         },
-        signal: page.signal,
+        signal: context.signal,
       });
     } catch (error) {
-      throw asNetworkError(error, page.integratedAccountId, this.#options.apiUrl);
+      throw asNetworkError(error, context.subject, this.#options.apiUrl);
     }
     if (response.statusCode >= 200 && response.statusCode < 300) return response;
 
     const text = await readText(response.body, MAX_ERROR_BODY_BYTES).catch(() => '');
     const wait = rateLimitWaitMs(response.headers);
-    throw errorForStatus(response.statusCode, parseErrorBody(text), page.integratedAccountId, wait);
+    throw errorForStatus(response.statusCode, parseErrorBody(text), context.subject, wait);
   }
 
   /**
@@ -153,7 +180,7 @@ export class TrutoClient {
    * backoff attempts, but is bounded by the same count; a wait longer than `maxRetryAfterMs`
    * is handed to the caller, whose queue can hold a job for that long without a process.
    */
-  async #withRetries<T>(page: PageRequest, attempt: () => Promise<T>): Promise<T> {
+  async #withRetries<T>(context: CallContext, attempt: () => Promise<T>): Promise<T> {
     const options = this.#options;
     let rateLimitWaits = 0;
     return pRetry(attempt, {
@@ -162,7 +189,7 @@ export class TrutoClient {
       maxTimeout: options.retryMaxDelayMs,
       factor: 2,
       randomize: true,
-      signal: page.signal,
+      signal: context.signal,
       shouldRetry: ({ error }) => error instanceof TrutoError && error.retryable,
       shouldConsumeRetry: ({ error }) => !isRateLimit(error),
       onFailedAttempt: async ({ error, attemptNumber }) => {
@@ -176,7 +203,7 @@ export class TrutoClient {
         rateLimitWaits += 1;
         if (waitMs > options.maxRetryAfterMs || rateLimitWaits > options.retries) throw error;
         options.logger.warn({ ...log, waitMs }, 'Truto rate-limited the request; waiting');
-        await sleep(waitMs, page.signal);
+        await sleep(waitMs, context.signal);
       },
     });
   }
@@ -205,21 +232,25 @@ function isRateLimit(error: unknown): boolean {
   return error instanceof TrutoError && error.kind === 'rate-limited';
 }
 
-function badBody(integratedAccountId: string, cause: unknown): TrutoError {
-  const detail = cause instanceof Error ? `: ${cause.message}` : '';
-  return new TrutoError(
-    `Truto sent an unreadable response for integrated account ${integratedAccountId}${detail}`,
-    { kind: 'bad-body', cause },
-  );
+function accountContext(integratedAccountId: string, signal?: AbortSignal): CallContext {
+  return { integratedAccountId, subject: `integrated account ${integratedAccountId}`, signal };
 }
 
-function asNetworkError(error: unknown, integratedAccountId: string, apiUrl: string): unknown {
+function badBody(subject: string, cause: unknown): TrutoError {
+  const detail = cause instanceof Error ? `: ${cause.message}` : '';
+  return new TrutoError(`Truto sent an unreadable response for ${subject}${detail}`, {
+    kind: 'bad-body',
+    cause,
+  });
+}
+
+function asNetworkError(error: unknown, subject: string, apiUrl: string): unknown {
   if (error instanceof TrutoError) return error;
   if (error instanceof Error && error.name === 'AbortError') return error;
   const code = (error as { code?: unknown }).code;
   const what = typeof code === 'string' ? code : error instanceof Error ? error.message : 'error';
   return new TrutoError(
-    `The request to Truto at ${apiUrl} for integrated account ${integratedAccountId} ` +
+    `The request to Truto at ${apiUrl} for ${subject} ` +
       `failed (${what}); it is retried, and if this persists check the network and TRUTO_API_URL.`,
     { kind: 'network', cause: error },
   );

@@ -68,15 +68,18 @@ export function parseErrorBody(text: string): TrutoErrorBody {
   }
 }
 
-/** Turns an error status into the error its callers act on, with advice on what to do. */
+/**
+ * Turns an error status into the error its callers act on, with advice on what to do.
+ * `subject` names what was asked for, e.g. "integrated account 3f0c…".
+ */
 export function errorForStatus(
   status: number,
   body: TrutoErrorBody,
-  integratedAccountId: string,
+  subject: string,
   retryAfterMs: number,
 ): TrutoError {
   const said = body.message ? ` Truto said: ${body.message}` : '';
-  const account = `integrated account ${integratedAccountId}`;
+  const account = subject;
 
   if (status === 401 && body.isRemote) {
     return new TrutoError(
@@ -87,8 +90,8 @@ export function errorForStatus(
   }
   if (status === 401) {
     return new TrutoError(
-      `Truto refused the API token (401). Check TRUTO_API_TOKEN: it must be a valid token ` +
-        `of the environment that ${account} belongs to.${said}`,
+      `Truto refused the API token (401) when asked for ${account}. Check TRUTO_API_TOKEN: ` +
+        `it must be a valid token of the account's environment.${said}`,
       { kind: 'token-rejected', status },
     );
   }
