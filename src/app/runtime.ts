@@ -1,7 +1,7 @@
 import { requireApiToken, type Config } from '../config/config.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { openDatabase, type Database } from '../store/database.js';
-import { TrutoClient } from '../truto/truto-client.js';
+import { TrutoClient, type RequestGate } from '../truto/truto-client.js';
 import type { SyncDependencies } from '../sync/sync-account.js';
 
 /** The long-lived pieces a command or a worker needs, built once from the configuration. */
@@ -18,13 +18,17 @@ export function openRuntime(config: Config, logger = createLogger(config.logLeve
 }
 
 /** What a sync needs; fails before any work when no API token is configured. */
-export function syncDependencies(runtime: Runtime): SyncDependencies & { truto: TrutoClient } {
+export function syncDependencies(
+  runtime: Runtime,
+  gate?: RequestGate,
+): SyncDependencies & { truto: TrutoClient } {
   const { config, logger, database } = runtime;
   const truto = new TrutoClient({
     ...config.truto,
     apiToken: requireApiToken(config),
     recordLimits: { maxChars: config.sync.maxRecordChars, maxDepth: config.sync.maxRecordDepth },
     logger,
+    gate,
   });
   return {
     database,

@@ -2,7 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { AccountBusyError } from '../store/account-lock.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
+import { registerEnqueueCommand } from './commands/enqueue-command.js';
+import { registerScheduleCommand } from './commands/schedule-command.js';
+import { registerStatusCommand } from './commands/status-command.js';
 import { registerSyncCommand } from './commands/sync-command.js';
+import { registerWorkerCommand } from './commands/worker-command.js';
 import { explainStartupError } from './explain-error.js';
 import { ExitCode } from './exit-codes.js';
 
@@ -13,6 +17,10 @@ const program = new Command('license-sync')
 
 registerMigrateCommand(program);
 registerSyncCommand(program);
+registerWorkerCommand(program);
+registerEnqueueCommand(program);
+registerScheduleCommand(program);
+registerStatusCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -159,7 +159,12 @@ const environmentSchema = z.object({
   RATE_LIMIT_WINDOW_MS: integer(100, 3_600_000).default(10_000),
   LICENSE_INTEGRATIONS: z
     .string()
-    .transform((text) => text.split(',').map((name) => name.trim()).filter(Boolean))
+    .transform((text) =>
+      text
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
     .optional(),
 });
 

@@ -25,6 +25,8 @@ export const emptyCounts = (): RunCounts => ({
 
 export interface NewRun {
   integratedAccountId: string;
+  /** For a refresh of one license. */
+  licenseId?: string;
   trigger: RunTrigger;
   passStartedAt: string;
   resumed: boolean;

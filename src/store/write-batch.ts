@@ -80,6 +80,33 @@ export async function writeBatch(db: Db, target: BatchTarget, batch: Batch): Pro
   });
 }
 
+/**
+ * Writes one license read on its own (a refresh), in one transaction with its rejects and
+ * the run's counts. It is written at once, even when the listing repeats it: a refresh is
+ * not a pass, and nothing of the listing's order applies to it.
+ */
+export async function writeRefreshedLicense(
+  db: Db,
+  target: BatchTarget,
+  item: NormalizedLicense | undefined,
+  rejects: RejectRow[],
+): Promise<BatchOutcome> {
+  return db.transaction(async (tx) => {
+    const accountId = target.integratedAccountId;
+    let outcome = { written: 0, unchanged: 0 };
+    if (item !== undefined) {
+      const stored = await readStoredState(tx, accountId, target.passStartedAt, [item]);
+      const changed = isChanged(item, stored.get(item.license.id));
+      if (changed) await writeLicenses(tx, accountId, [item]);
+      else await touchLastSeen(tx, accountId, [item.license.id]);
+      outcome = { written: changed ? 1 : 0, unchanged: changed ? 0 : 1 };
+    }
+    await insertRejects(tx, target, rejects);
+    await saveRunCounts(tx, target.runId, countBatch(target.counts, outcome));
+    return outcome;
+  });
+}
+
 /** Adds a batch's outcome to the run's counts. */
 export function countBatch(counts: RunCounts, outcome: BatchOutcome): RunCounts {
   return {

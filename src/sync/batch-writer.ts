@@ -1,10 +1,10 @@
 import type { Logger } from '../logging/logger.js';
-import { normalizeLicense } from '../normalize/normalize-license.js';
 import type { NormalizedLicense } from '../normalize/license-rows.js';
 import type { Db } from '../store/database.js';
 import type { Checkpoint } from '../store/checkpoints.js';
 import type { RunCounts } from '../store/runs.js';
 import { countBatch, writeBatch, type Batch, type RejectRow } from '../store/write-batch.js';
+import { recordRows } from './record-rows.js';
 import type { BuiltRecord } from '../truto/record-builder.js';
 import { withDatabaseRetries } from './database-retry.js';
 
@@ -69,27 +69,16 @@ export class BatchWriter {
 
   #take(record: BuiltRecord): void {
     this.#counts = { ...this.#counts, recordsSeen: this.#counts.recordsSeen + 1 };
-    if (record.kind === 'oversized') {
-      const value = JSON.stringify({ id: record.licenseId });
-      this.#reject({ licenseId: record.licenseId, field: null, reason: record.reason, value });
+    const rows = recordRows(record, this.#options.maxRecordChars);
+    this.#rejects.push(...rows.rejects);
+    if (rows.license === undefined) {
+      this.#counts = { ...this.#counts, rejected: this.#counts.rejected + 1 };
       return;
     }
-    const result = normalizeLicense(record.value, { maxRecordChars: this.#options.maxRecordChars });
-    if (!result.ok) {
-      const { licenseId, reason, record: value } = result.rejection;
-      this.#reject({ licenseId, field: null, reason, value });
-      return;
-    }
-    const { license, issues } = result.value;
-    for (const issue of issues) this.#rejects.push({ licenseId: license.id, ...issue });
+    const id = rows.license.license.id;
     // The same id twice in a batch: the later record wins, as it does across batches.
-    if (this.#licenses.delete(license.id)) this.#repeatedIds.add(license.id);
-    this.#licenses.set(license.id, result.value);
-  }
-
-  #reject(row: RejectRow): void {
-    this.#rejects.push(row);
-    this.#counts = { ...this.#counts, rejected: this.#counts.rejected + 1 };
+    if (this.#licenses.delete(id)) this.#repeatedIds.add(id);
+    this.#licenses.set(id, rows.license);
   }
 
   #cut(): Batch {

@@ -1,8 +1,9 @@
-import type { QueryParamRules } from '../config/query-params.js';
+import type { QueryParamRules, QueryParams } from '../config/query-params.js';
 import { queryParamsFor } from '../config/query-params.js';
 import type { SyncTuning } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import { withAccountLock } from '../store/account-lock.js';
+import { recordRunOutcome } from '../store/account-outcomes.js';
 import { clearCheckpoint, loadCheckpoint, type Checkpoint } from '../store/checkpoints.js';
 import type { Database } from '../store/database.js';
 import { dropStaleHeldLicenses } from '../store/held-licenses.js';
@@ -18,6 +19,7 @@ import {
   type RunTrigger,
 } from '../store/runs.js';
 import type { PageRequest, PageResult, RecordSink } from '../truto/truto-client.js';
+import { TrutoError } from '../truto/truto-error.js';
 import { BatchWriter } from './batch-writer.js';
 import { withDatabaseRetries } from './database-retry.js';
 import { describeFailure, isRefusedCursor, RepeatedCursorError } from './sync-errors.js';
@@ -25,6 +27,12 @@ import { describeFailure, isRefusedCursor, RepeatedCursorError } from './sync-er
 /** Where licenses come from: the Truto client, or anything that pages like it. */
 export interface LicenseSource {
   listPage(page: PageRequest, sink: RecordSink): Promise<PageResult>;
+  getLicense(
+    integratedAccountId: string,
+    licenseId: string,
+    extraParams: QueryParams,
+    signal?: AbortSignal,
+  ): Promise<unknown>;
 }
 
 export interface SyncDependencies {
@@ -117,7 +125,7 @@ async function runLocked(
     return { ...result, status: 'succeeded', counts, durationMs };
   } catch (caught) {
     await writer.settle();
-    const error = caught instanceof Error ? caught : new Error(String(caught));
+    const error = asError(caught);
     await recordFailure(deps, pass, writer.counts, error);
     const durationMs = Math.round(performance.now() - started);
     return { ...result, status: 'failed', counts: writer.counts, durationMs, error };
@@ -233,6 +241,13 @@ async function completePass(
         const final = { ...countBatch(counts, held), deleted };
         await clearCheckpoint(tx, accountId);
         await finishRun(tx, pass.runId, { status: 'succeeded', counts: final });
+        await recordRunOutcome(tx, {
+          integratedAccountId: accountId,
+          runId: pass.runId,
+          status: 'succeeded',
+          error: null,
+          needsReauth: false,
+        });
         return final;
       }),
     pass.logger,
@@ -245,7 +260,9 @@ async function recordFailure(
   counts: RunCounts,
   error: Error,
 ): Promise<void> {
-  const message = describeFailure(error);
+  const message = pass.signal.aborted
+    ? `interrupted: ${describeFailure(asError(pass.signal.reason))}`
+    : describeFailure(error);
   const level = error instanceof RepeatedCursorError || isAccountProblem(error) ? 'warn' : 'error';
   pass.logger[level]({ err: error, ...counts }, 'sync run failed');
 
@@ -254,6 +271,13 @@ async function recordFailure(
     // A repeating cursor would repeat again from the checkpoint: the next run starts over.
     if (error instanceof RepeatedCursorError) await clearCheckpoint(db, pass.accountId);
     await finishRun(db, pass.runId, { status: 'failed', counts, error: message });
+    await recordRunOutcome(db, {
+      integratedAccountId: pass.accountId,
+      runId: pass.runId,
+      status: 'failed',
+      error: message,
+      needsReauth: errorKind(error) === 'needs-reauth',
+    });
   }, pass.logger).catch((writeError: unknown) => {
     pass.logger.error(
       { err: writeError },
@@ -263,6 +287,14 @@ async function recordFailure(
 }
 
 function isAccountProblem(error: Error): boolean {
-  const kind = (error as { kind?: unknown }).kind;
+  const kind = errorKind(error);
   return kind === 'needs-reauth' || kind === 'blocked';
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+function errorKind(error: Error): string | undefined {
+  return error instanceof TrutoError ? error.kind : undefined;
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { openRuntime, syncDependencies } from '../../app/runtime.js';
 import { loadConfig } from '../../config/config.js';
+import { createMemoryRateLimits } from '../../truto/redis-rate-limits.js';
 import { runMigrations } from '../../store/migrate.js';
 import { syncAccount, type RunResult } from '../../sync/sync-account.js';
 import { ExitCode } from '../exit-codes.js';
@@ -38,7 +39,8 @@ Examples:
 
 async function runSync(options: SyncOptions): Promise<number> {
   const runtime = openRuntime(loadConfig());
-  const deps = syncDependencies(runtime);
+  // The foreground sync keeps to the rate limits on its own; workers share theirs in Redis.
+  const deps = syncDependencies(runtime, createMemoryRateLimits(runtime.config.rateLimits));
   const progress = terminalProgress();
   try {
     await runMigrations(runtime.database);

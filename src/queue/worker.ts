@@ -1,0 +1,127 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { syncDependencies, type Runtime } from '../app/runtime.js';
+import { runMigrations } from '../store/migrate.js';
+import { createRedisRateLimits, tokenFingerprint } from '../truto/redis-rate-limits.js';
+import { requireApiToken } from '../config/config.js';
+import { createJobProcessor } from './job-processor.js';
+import { QUEUE_NAME, type JobData, type JobOutcome } from './job-types.js';
+import { openLicenseQueue } from './license-queue.js';
+import { connectRedis } from './redis-connection.js';
+import { registerSchedule } from './schedule.js';
+
+export interface RunningWorker {
+  /** Stops taking jobs, lets running syncs commit and step back, then closes everything. */
+  stop(): Promise<void>;
+  /** Settles when the worker has stopped, whoever stopped it. */
+  stopped: Promise<void>;
+}
+
+/**
+ * Starts a worker: applies migrations, registers the nightly schedule and takes jobs with the
+ * configured concurrency. Several workers, on one machine or many, share one Redis.
+ */
+export async function startWorker(runtime: Runtime): Promise<RunningWorker> {
+  const { config, logger } = runtime;
+  const apiToken = requireApiToken(config);
+  const redis = connectRedis(config.redisUrl);
+  const queue = openLicenseQueue(redis, config.queue);
+  await queue.waitUntilReady();
+  await runMigrations(runtime.database);
+  await registerSchedule(queue, config.schedule);
+
+  const gate = createRedisRateLimits(redis, {
+    ...config.rateLimits,
+    keyPrefix: `${config.queue.prefix}:rate`,
+    tokenFingerprint: tokenFingerprint(apiToken),
+  });
+  const deps = syncDependencies(runtime, gate);
+  const shutdown = new AbortController();
+  const processor = createJobProcessor({
+    deps,
+    queue,
+    licenseIntegrations: config.licenseIntegrations,
+    logger,
+    shutdown: shutdown.signal,
+  });
+
+  const worker = new Worker<JobData, JobOutcome>(QUEUE_NAME, processor, {
+    connection: redis,
+    prefix: config.queue.prefix,
+    concurrency: config.queue.concurrency,
+    lockDuration: config.queue.lockDurationMs,
+    // A worker killed mid-sync leaves its job stalled; it is taken up again and resumes
+    // from its checkpoint. Counting a few stalls allows for repeated crashes in a night.
+    maxStalledCount: 3,
+  });
+  observe(worker, runtime);
+  logger.info(
+    {
+      concurrency: config.queue.concurrency,
+      prefix: config.queue.prefix,
+      schedule: config.schedule,
+    },
+    'worker started',
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= stopWorker(worker, redis, runtime, shutdown, async () => {
+      await queue.close();
+      await deps.truto.close();
+    });
+    return stopping;
+  };
+  const stopped = new Promise<void>((resolve) => {
+    worker.once('closed', () => {
+      resolve();
+    });
+  });
+  return { stop, stopped };
+}
+
+async function stopWorker(
+  worker: Worker<JobData, JobOutcome>,
+  redis: Redis,
+  runtime: Runtime,
+  shutdown: AbortController,
+  closeOthers: () => Promise<void>,
+): Promise<void> {
+  const { logger, config } = runtime;
+  logger.info({ timeoutMs: config.queue.shutdownTimeoutMs }, 'worker stopping');
+  shutdown.abort(new Error('the worker is shutting down'));
+
+  const closed = worker.close();
+  const timedOut = await Promise.race([
+    closed.then(() => false),
+    sleep(config.queue.shutdownTimeoutMs).then(() => true),
+  ]);
+  if (timedOut) {
+    // The jobs still running lose their locks and are taken up by another worker, from
+    // their checkpoints.
+    logger.warn('running jobs did not stop in time; closing anyway');
+    await worker.close(true);
+  }
+  await closeOthers();
+  await redis.quit().catch(() => undefined);
+  await runtime.close();
+  logger.info('worker stopped');
+}
+
+function observe(worker: Worker<JobData, JobOutcome>, runtime: Runtime): void {
+  const { logger } = runtime;
+  worker.on('failed', (job, error) => {
+    const fields = { jobId: job?.id, job: job?.name, attempts: job?.attemptsMade, err: error };
+    logger.warn(fields, 'job failed');
+  });
+  worker.on('error', (error) => {
+    logger.error({ err: error }, 'worker error');
+  });
+  worker.on('stalled', (jobId) => {
+    logger.warn({ jobId }, 'job stalled; it will be taken up again');
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,90 @@
+import { queryParamsFor } from '../config/query-params.js';
+import { databaseNow, emptyCounts, finishRun, startRun, type RunTrigger } from '../store/runs.js';
+import { writeRefreshedLicense } from '../store/write-batch.js';
+import { TrutoError } from '../truto/truto-error.js';
+import { withDatabaseRetries } from './database-retry.js';
+import { recordRows } from './record-rows.js';
+import type { RunResult, SyncDependencies } from './sync-account.js';
+import { describeFailure } from './sync-errors.js';
+
+export interface RefreshRequest {
+  integratedAccountId: string;
+  licenseId: string;
+  integration?: string;
+  trigger: RunTrigger;
+  signal?: AbortSignal;
+}
+
+/**
+ * Reads one license again through `GET /licenses/{id}` and stores it, as a run of its own
+ * (`sync_runs.license_id` names the license). It is not a pass: it deletes nothing, takes no
+ * account lock and leaves the account's checkpoint alone. A license Truto does not know
+ * fails the refresh with that reason; only a full listing may mark it deleted.
+ */
+export async function refreshLicense(
+  deps: SyncDependencies,
+  request: RefreshRequest,
+): Promise<RunResult> {
+  const { db } = deps.database;
+  const { integratedAccountId, licenseId } = request;
+  const started = performance.now();
+  const passStartedAt = await databaseNow(db);
+  const runId = await startRun(db, {
+    integratedAccountId,
+    licenseId,
+    trigger: request.trigger,
+    passStartedAt,
+    resumed: false,
+  });
+  const logger = deps.logger.child({ integratedAccountId, licenseId, runId });
+  let counts = { ...emptyCounts(), pages: 1 };
+
+  try {
+    const params = queryParamsFor(deps.queryParams, integratedAccountId, request.integration);
+    const record = await fetchLicense(deps, request, params);
+    const rows = recordRows({ kind: 'record', value: record }, deps.tuning.maxRecordChars);
+    const target = { runId, integratedAccountId, passStartedAt, counts };
+    const outcome = await withDatabaseRetries(
+      () => writeRefreshedLicense(db, target, rows.license, rows.rejects),
+      logger,
+    );
+    const rejected = rows.license === undefined ? 1 : 0;
+    counts = { ...counts, recordsSeen: 1, rejected, ...outcome };
+    await finishRun(db, runId, { status: 'succeeded', counts });
+    const durationMs = Math.round(performance.now() - started);
+    logger.info({ ...counts, durationMs }, 'license refresh succeeded');
+    return { runId, integratedAccountId, status: 'succeeded', resumed: false, counts, durationMs };
+  } catch (caught) {
+    const error = caught instanceof Error ? caught : new Error(String(caught));
+    logger.warn({ err: error }, 'license refresh failed');
+    await finishRun(db, runId, { status: 'failed', counts, error: describeFailure(error) });
+    const durationMs = Math.round(performance.now() - started);
+    return {
+      runId,
+      integratedAccountId,
+      status: 'failed',
+      resumed: false,
+      counts,
+      durationMs,
+      error,
+    };
+  }
+}
+
+async function fetchLicense(
+  deps: SyncDependencies,
+  request: RefreshRequest,
+  params: Record<string, string | string[]>,
+): Promise<unknown> {
+  const { integratedAccountId, licenseId, signal } = request;
+  try {
+    return await deps.source.getLicense(integratedAccountId, licenseId, params, signal);
+  } catch (error) {
+    if (!(error instanceof TrutoError) || error.status !== 404) throw error;
+    throw new TrutoError(
+      `Truto has no license ${licenseId} in integrated account ${integratedAccountId} (404); ` +
+        'it may have been removed upstream, and the next full sync will mark it deleted.',
+      { kind: 'rejected', status: 404, cause: error },
+    );
+  }
+}
