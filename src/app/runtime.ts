@@ -13,7 +13,14 @@ export interface Runtime {
 }
 
 export function openRuntime(config: Config, logger = createLogger(config.logLevel)): Runtime {
-  const database = openDatabase({ url: config.databaseUrl, schema: config.databaseSchema });
+  // Each running sync holds two connections, its account lock and its writes, so the pool
+  // must hold two per job a worker runs at once, and a few for everything else.
+  const maxConnections = 2 * config.queue.concurrency + 2;
+  const database = openDatabase({
+    url: config.databaseUrl,
+    schema: config.databaseSchema,
+    maxConnections,
+  });
   return { config, logger, database, close: () => database.close() };
 }
 

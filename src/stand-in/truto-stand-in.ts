@@ -40,6 +40,8 @@ export interface RecordedRequest {
   accountId: string | null;
   /** The status the stand-in answered with (0 while it has not decided yet). */
   status: number;
+  /** When the request arrived, in milliseconds since the epoch. */
+  at: number;
 }
 
 export interface TrutoStandIn {
@@ -190,6 +192,7 @@ function recordRequest(req: IncomingMessage, url: URL, route: Route | null): Rec
     hasCursor: (queryValue(query, 'next_cursor') ?? '') !== '',
     accountId: accountId ?? null,
     status: 0,
+    at: Date.now(),
   };
 }
 

@@ -28,6 +28,9 @@ export function openDatabase(options: DatabaseOptions): Database {
   const pool = new pg.Pool({
     connectionString: withDefaultUser(options.url),
     max: options.maxConnections ?? 4,
+    // A pool that cannot hand out a connection for this long is stuck, not busy: failing
+    // says so, where waiting would hang the run for ever.
+    connectionTimeoutMillis: 60_000,
     application_name: options.applicationName ?? 'license-sync',
     // The schema name was checked to be a plain identifier when the configuration was read.
     options: `-c search_path=${options.schema}`,

@@ -55,10 +55,13 @@ export class BatchWriter {
     }
   }
 
-  /** Ends the page: writes what is left, with the checkpoint when the listing goes on. */
-  async finishPage(pages: number, checkpoint: Checkpoint | undefined): Promise<void> {
+  /**
+   * Ends a page: writes what is left, with the checkpoint when the listing goes on. The run
+   * counts the pages it read itself; the checkpoint keeps the pass's position.
+   */
+  async finishPage(checkpoint: Checkpoint | undefined): Promise<void> {
     await this.#inFlight;
-    this.#counts = { ...this.#counts, pages };
+    this.#counts = { ...this.#counts, pages: this.#counts.pages + 1 };
     await this.#write({ ...this.#cut(), checkpoint });
   }
 

@@ -196,7 +196,7 @@ async function readPass(
 
     const next = page.nextCursor;
     if (next !== null && cursorsSeen.has(next)) {
-      await writer.finishPage(pages, undefined);
+      await writer.finishPage(undefined);
       throw new RepeatedCursorError(request.integratedAccountId, pages);
     }
     const checkpoint =
@@ -208,7 +208,7 @@ async function readPass(
             pagesDone: pages,
             sawPartialResponse,
           };
-    await writer.finishPage(pages, checkpoint);
+    await writer.finishPage(checkpoint);
     if (next === null) return { sawPartialResponse };
     cursorsSeen.add(next);
     cursor = next;

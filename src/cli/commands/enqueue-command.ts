@@ -57,11 +57,11 @@ Examples:
 }
 
 async function runEnqueue(options: EnqueueOptions, command: Command): Promise<number> {
-  if (options.all !== true && options.account === undefined) {
-    command.error('error: give --account <id> or --all', { exitCode: ExitCode.usage });
-  }
   if (options.license !== undefined && options.account === undefined) {
     command.error('error: --license needs --account', { exitCode: ExitCode.usage });
+  }
+  if (options.all !== true && options.account === undefined) {
+    command.error('error: give --account <id> or --all', { exitCode: ExitCode.usage });
   }
   const runtime = openRuntime(loadConfig());
   const redis = connectRedis(runtime.config.redisUrl);
