@@ -198,6 +198,32 @@ describe('asking again', () => {
   });
 });
 
+describe('priorities', () => {
+  it('run what a person asked for before the nightly work', async () => {
+    for (const id of ['night-1', 'night-2', 'asked-1']) standIn.setAccount({ id, licenses: 5 });
+    const env = environment('priority', { WORKER_CONCURRENCY: '1' });
+    const { queue, close } = testQueue(env);
+    for (const id of ['night-1', 'night-2']) {
+      await enqueueAccountSync(queue, {
+        integratedAccountId: id,
+        trigger: 'schedule',
+        priority: 10,
+      });
+    }
+    await enqueueAccountSync(queue, { integratedAccountId: 'asked-1', trigger: 'on-demand' });
+
+    await start(env);
+    await eventually(async () => (await queue.getCompletedCount()) === 3, 'the three syncs');
+    const order = await database.pool.query<{ id: string }>(
+      `select integrated_account_id as id from sync_runs
+       where integrated_account_id = any($1) order by started_at`,
+      [['night-1', 'night-2', 'asked-1']],
+    );
+    expect(order.rows[0]?.id).toBe('asked-1');
+    await close();
+  });
+});
+
 describe('refreshing one license', () => {
   it('stores the license read on its own, as a run naming it', async () => {
     standIn.setAccount({ id: 'refresh-1', licenses: 5 });

@@ -193,6 +193,52 @@ describe('a worker stopped with SIGTERM', () => {
   });
 });
 
+describe('a worker killed with SIGKILL', () => {
+  it('leaves its job stalled, and another worker takes it up from the checkpoint', async () => {
+    standIn.setAccount({ id: 'kill9-1', licenses: 400 });
+    standIn.injectFault({
+      kind: 'trickle',
+      bytesPerChunk: 4096,
+      delayMs: 30,
+      accountId: 'kill9-1',
+      times: Infinity,
+    });
+    const env = environment('sigkill', { TRUTO_PAGE_SIZE: '20', JOB_LOCK_DURATION_MS: '5000' });
+    const child = spawn(process.execPath, [CLI, 'worker'], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const { queue, close } = testQueue(env);
+
+    await enqueueAccountSync(queue, { integratedAccountId: 'kill9-1', trigger: 'on-demand' });
+    await eventually(async () => {
+      const [row] = await query<{ pages: number }>(
+        `select pages_done as pages from sync_checkpoints where integrated_account_id = 'kill9-1'`,
+      );
+      return (row?.pages ?? 0) >= 2;
+    }, 'two pages to be checkpointed');
+    child.kill('SIGKILL');
+    await exited;
+
+    standIn.clearFaults();
+    await start(env);
+    await eventually(
+      async () => (await queue.getCompletedCount()) === 1,
+      'the stalled job',
+      30_000,
+    );
+    const runs = await query<{ status: string; resumed: boolean; error: string | null }>(
+      `select status, resumed, error from sync_runs where integrated_account_id = 'kill9-1' order by id`,
+    );
+    expect(runs).toEqual([
+      { status: 'failed', resumed: false, error: expect.stringMatching(/^interrupted/) },
+      { status: 'succeeded', resumed: true, error: null },
+    ]);
+    await close();
+  });
+});
+
 describe('two workers on one queue', () => {
   it('sync each account exactly once, never two runs of an account at a time', async () => {
     const accounts = Array.from({ length: 8 }, (_, i) => `pair-${i}`);

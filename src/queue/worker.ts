@@ -50,6 +50,8 @@ export async function startWorker(runtime: Runtime): Promise<RunningWorker> {
     prefix: config.queue.prefix,
     concurrency: config.queue.concurrency,
     lockDuration: config.queue.lockDurationMs,
+    // Checked at least as often as a lock can expire, so a dead worker's job waits no longer.
+    stalledInterval: Math.min(30_000, config.queue.lockDurationMs),
     // A worker killed mid-sync leaves its job stalled; it is taken up again and resumes
     // from its checkpoint. Counting a few stalls allows for repeated crashes in a night.
     maxStalledCount: 3,
