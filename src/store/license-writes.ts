@@ -7,13 +7,29 @@ import type { Db } from './database.js';
  * as one array and UNNEST turns them back into rows, so the bound parameters stay at a dozen
  * whatever the batch size (drizzle's insert builder binds one per value and breaks past
  * about 100k).
+ *
+ * Note: lookups by a batch of ids join the key with `unnest(ids)` rather than testing
+ * `id = any(ids)`. With `any`, Postgres can only use the first column of the key when its
+ * statistics are stale (a new account, a freshly filled table) and then reads every license
+ * of the account for each batch; the join looks up each id in the key.
  */
 
-/** Inserts or overwrites the licenses and replaces their products and roles. */
-export async function writeLicenses(tx: Db, accountId: string, items: NormalizedLicense[]) {
+/**
+ * Inserts or overwrites the licenses and replaces their products and roles. `stored` names
+ * those already in the table: only theirs can have old products and roles to remove, and a
+ * first sync, where none are, skips the deletes.
+ */
+export async function writeLicenses(
+  tx: Db,
+  accountId: string,
+  items: NormalizedLicense[],
+  stored: ReadonlySet<string>,
+) {
   if (items.length === 0) return;
   await upsertLicenses(tx, accountId, items);
-  await replaceChildren(tx, accountId, items);
+  const replaced = items.filter((item) => stored.has(item.license.id));
+  await deleteChildren(tx, accountId, replaced);
+  await insertChildren(tx, accountId, items);
 }
 
 /**
@@ -23,8 +39,9 @@ export async function writeLicenses(tx: Db, accountId: string, items: Normalized
 export async function touchLastSeen(tx: Db, accountId: string, ids: string[]) {
   if (ids.length === 0) return;
   await tx.execute(sql`
-    update licenses set last_seen_at = now()
-    where integrated_account_id = ${accountId} and id = any(${sql.param(ids)})
+    update licenses l set last_seen_at = now()
+    from unnest(${sql.param(ids)}::text[]) as input(id)
+    where l.integrated_account_id = ${accountId} and l.id = input.id
   `);
 }
 
@@ -32,8 +49,9 @@ export async function touchLastSeen(tx: Db, accountId: string, ids: string[]) {
 export async function markListedTwice(tx: Db, accountId: string, ids: string[]) {
   if (ids.length === 0) return;
   await tx.execute(sql`
-    update licenses set listed_twice_at = now()
-    where integrated_account_id = ${accountId} and id = any(${sql.param(ids)})
+    update licenses l set listed_twice_at = now()
+    from unnest(${sql.param(ids)}::text[]) as input(id)
+    where l.integrated_account_id = ${accountId} and l.id = input.id
   `);
 }
 
@@ -76,17 +94,20 @@ async function upsertLicenses(tx: Db, accountId: string, items: NormalizedLicens
 }
 
 /** A changed license's products and roles are replaced whole: the listing is the truth. */
-async function replaceChildren(tx: Db, accountId: string, items: NormalizedLicense[]) {
+async function deleteChildren(tx: Db, accountId: string, items: NormalizedLicense[]) {
+  if (items.length === 0) return;
   const ids = sql.param(items.map((item) => item.license.id));
   await tx.execute(sql`
-    delete from license_products
-    where integrated_account_id = ${accountId} and license_id = any(${ids})
+    delete from license_products p using unnest(${ids}::text[]) as input(id)
+    where p.integrated_account_id = ${accountId} and p.license_id = input.id
   `);
   await tx.execute(sql`
-    delete from license_roles
-    where integrated_account_id = ${accountId} and license_id = any(${ids})
+    delete from license_roles r using unnest(${ids}::text[]) as input(id)
+    where r.integrated_account_id = ${accountId} and r.license_id = input.id
   `);
+}
 
+async function insertChildren(tx: Db, accountId: string, items: NormalizedLicense[]) {
   const products = items.flatMap(({ license, products }) =>
     products.map((product) => ({ licenseId: license.id, ...product })),
   );

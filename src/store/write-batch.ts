@@ -67,7 +67,7 @@ export async function writeBatch(db: Db, target: BatchTarget, batch: Batch): Pro
     const stored = await readStoredState(tx, accountId, target.passStartedAt, batch.licenses);
     const plan = planBatch(batch, stored);
 
-    await writeLicenses(tx, accountId, plan.write);
+    await writeLicenses(tx, accountId, plan.write, new Set(stored.keys()));
     await holdLicenses(tx, accountId, target.passStartedAt, plan.hold);
     await touchLastSeen(tx, accountId, plan.touch);
     await markListedTwice(tx, accountId, plan.newlyRepeated);
@@ -97,7 +97,7 @@ export async function writeRefreshedLicense(
     if (item !== undefined) {
       const stored = await readStoredState(tx, accountId, target.passStartedAt, [item]);
       const changed = isChanged(item, stored.get(item.license.id));
-      if (changed) await writeLicenses(tx, accountId, [item]);
+      if (changed) await writeLicenses(tx, accountId, [item], new Set(stored.keys()));
       else await touchLastSeen(tx, accountId, [item.license.id]);
       outcome = { written: changed ? 1 : 0, unchanged: changed ? 0 : 1 };
     }
@@ -160,7 +160,7 @@ export async function applyHeldLicenses(
   const held = await releaseHeldLicenses(tx, accountId, passStartedAt);
   const stored = await readStoredState(tx, accountId, passStartedAt, held);
   const changed = held.filter((item) => isChanged(item, stored.get(item.license.id)));
-  await writeLicenses(tx, accountId, changed);
+  await writeLicenses(tx, accountId, changed, new Set(stored.keys()));
   return { written: changed.length, unchanged: held.length - changed.length };
 }
 
@@ -173,11 +173,11 @@ async function readStoredState(
   if (items.length === 0) return new Map();
   const ids = items.map((item) => item.license.id);
   const result = await tx.execute<StoredState>(sql`
-    select id, content_hash, deleted_at is not null as deleted,
-           last_seen_at >= ${passStartedAt}::timestamptz as seen_in_pass,
-           listed_twice_at is not null as listed_twice
-    from licenses
-    where integrated_account_id = ${accountId} and id = any(${sql.param(ids)})
+    select l.id, l.content_hash, l.deleted_at is not null as deleted,
+           l.last_seen_at >= ${passStartedAt}::timestamptz as seen_in_pass,
+           l.listed_twice_at is not null as listed_twice
+    from unnest(${sql.param(ids)}::text[]) as input(id)
+    join licenses l on l.integrated_account_id = ${accountId} and l.id = input.id
   `);
   return new Map(result.rows.map((row) => [row.id, row]));
 }
