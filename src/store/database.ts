@@ -51,7 +51,7 @@ export function openDatabase(options: DatabaseOptions): Database {
  * libpq's habit: a URL without a user name connects as the operating-system user. pg only
  * looks at $USER, which service managers and containers often leave unset.
  */
-function withDefaultUser(url: string): string {
+export function withDefaultUser(url: string): string {
   const parsed = new URL(url);
   if (parsed.username) return url;
   parsed.username = userInfo().username;

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Logger } from '../logging/logger.js';
@@ -57,6 +58,8 @@ export type RecordSink = (records: BuiltRecord[]) => Promise<void> | void;
 
 const LICENSES_PATH = '/unified/user-directory/licenses';
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** The longest the body loop runs before it lets timers and I/O in. */
+const EVENT_LOOP_SLICE_MS = 10;
 
 /**
  * Talks to Truto's licenses endpoints: one page at a time, each body parsed as it arrives,
@@ -137,9 +140,17 @@ export class TrutoClient {
     const contentType = header(response.headers['content-type']);
     const parser = new LicenseBodyParser(contentType, this.#options.recordLimits);
     try {
+      let sliceStarted = performance.now();
       for await (const chunk of response.body as AsyncIterable<Buffer>) {
         const records = parser.push(chunk);
         if (records.length > 0) await sink(records);
+        // Chunks that arrived while a write was awaited are all handed over at once, as
+        // microtasks: without a break the loop would hold the event loop for hundreds of
+        // milliseconds, long enough for a queue lock to go unrenewed.
+        if (performance.now() - sliceStarted > EVENT_LOOP_SLICE_MS) {
+          await setImmediate();
+          sliceStarted = performance.now();
+        }
       }
       const last = parser.end();
       if (last.records.length > 0) await sink(last.records);
