@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/config.js';
-import { describeDatabaseUrl } from '../store/database.js';
+import { redactUrl } from '../config/redact-url.js';
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT']);
 
@@ -24,7 +24,7 @@ export function explainStartupError(error: unknown): string {
 
 function databaseLocation(): string {
   try {
-    return describeDatabaseUrl(loadConfig().databaseUrl);
+    return redactUrl(loadConfig().databaseUrl, 'DATABASE_URL');
   } catch {
     return 'DATABASE_URL';
   }

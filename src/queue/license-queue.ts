@@ -3,6 +3,7 @@ import { Job, Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { QueueConfig } from '../config/config.js';
 import type { RunTrigger } from '../store/runs.js';
+import { connectRedis } from './redis-connection.js';
 import {
   JobName,
   Priority,
@@ -29,6 +30,23 @@ export function openLicenseQueue(redis: Redis, config: QueueConfig): LicenseQueu
       removeOnFail: KEEP_FAILED,
     },
   });
+}
+
+/** Opens the queue on a connection of its own for `work`, then closes both. */
+export async function withLicenseQueue<T>(
+  redisUrl: string,
+  config: QueueConfig,
+  work: (queue: LicenseQueue) => Promise<T>,
+): Promise<T> {
+  const redis = connectRedis(redisUrl);
+  const queue = openLicenseQueue(redis, config);
+  try {
+    await queue.waitUntilReady();
+    return await work(queue);
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
 }
 
 export interface EnqueueResult {

@@ -11,14 +11,3 @@ export function connectRedis(url: string): Redis {
   redis.on('error', () => undefined);
   return redis;
 }
-
-/** Says which Redis could not be reached, without the password the URL may hold. */
-export function describeRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.password = parsed.password ? '***' : '';
-    return parsed.toString();
-  } catch {
-    return 'the configured REDIS_URL';
-  }
-}

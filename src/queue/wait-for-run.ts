@@ -1,17 +1,12 @@
 import { and, eq, gte, isNull, ne } from 'drizzle-orm';
 import type { Db } from '../store/database.js';
+import type { RunCounts } from '../store/runs.js';
 import { syncRuns } from '../store/schema.js';
 
-export interface FinishedRun {
+export interface FinishedRun extends RunCounts {
   id: number;
   status: string;
   error: string | null;
-  pages: number;
-  recordsSeen: number;
-  written: number;
-  unchanged: number;
-  rejected: number;
-  deleted: number;
 }
 
 export interface RunWait {

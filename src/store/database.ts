@@ -57,14 +57,3 @@ export function withDefaultUser(url: string): string {
   parsed.username = userInfo().username;
   return parsed.toString();
 }
-
-/** Says which database could not be reached, without the password the URL may hold. */
-export function describeDatabaseUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.password = parsed.password ? '***' : '';
-    return parsed.toString();
-  } catch {
-    return 'the configured DATABASE_URL';
-  }
-}

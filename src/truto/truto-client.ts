@@ -2,24 +2,17 @@ import { setImmediate } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Logger } from '../logging/logger.js';
+import type { TrutoConfig } from '../config/config.js';
 import type { QueryParams } from '../config/query-params.js';
 import { BodyFormatError, LicenseBodyParser, type BodySummary } from './license-body-parser.js';
 import type { BuiltRecord, RecordLimits } from './record-builder.js';
+import { sleep } from './abortable-sleep.js';
 import { rateLimitWaitMs } from './retry-delay.js';
 import { errorForStatus, parseErrorBody, TrutoError } from './truto-error.js';
 
-export interface TrutoClientOptions {
-  apiUrl: string;
+/** The Truto settings of the configuration, with the token it must have to call Truto. */
+export interface TrutoClientOptions extends Omit<TrutoConfig, 'apiToken' | 'queryParams'> {
   apiToken: string;
-  responseFormat: 'stream' | 'unified';
-  pageSize: number;
-  connectTimeoutMs: number;
-  headersTimeoutMs: number;
-  bodyIdleTimeoutMs: number;
-  retries: number;
-  retryMinDelayMs: number;
-  retryMaxDelayMs: number;
-  maxRetryAfterMs: number;
   recordLimits: RecordLimits;
   logger: Logger;
   /** Waits for a slot under the shared rate limits before each request, where there are any. */
@@ -283,19 +276,4 @@ async function readText(body: Dispatcher.ResponseData['body'], limit: number): P
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      signal?.removeEventListener('abort', abort);
-      resolve();
-    }
-    function abort() {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    }
-    signal?.addEventListener('abort', abort, { once: true });
-  });
 }

@@ -5,11 +5,10 @@ import {
   enqueueAccountSync,
   enqueueLicenseRefresh,
   enqueueSyncAll,
-  openLicenseQueue,
+  withLicenseQueue,
   type EnqueueResult,
   type LicenseQueue,
 } from '../../queue/license-queue.js';
-import { connectRedis } from '../../queue/redis-connection.js';
 import { waitForRun, type FinishedRun } from '../../queue/wait-for-run.js';
 import { runMigrations } from '../../store/migrate.js';
 import { databaseNow } from '../../store/runs.js';
@@ -64,19 +63,15 @@ async function runEnqueue(options: EnqueueOptions, command: Command): Promise<nu
     command.error('error: give --account <id> or --all', { exitCode: ExitCode.usage });
   }
   const runtime = openRuntime(loadConfig());
-  const redis = connectRedis(runtime.config.redisUrl);
-  const queue = openLicenseQueue(redis, runtime.config.queue);
+  const { redisUrl, queue: queueConfig } = runtime.config;
   try {
-    await queue.waitUntilReady();
     await runMigrations(runtime.database);
     const since = await databaseNow(runtime.database.db);
-    const result = await submit(queue, options);
+    const result = await withLicenseQueue(redisUrl, queueConfig, (queue) => submit(queue, options));
     report(result, options);
     if (options.wait !== true || options.all === true) return ExitCode.ok;
     return await waitAndReport(runtime, options, since);
   } finally {
-    await queue.close();
-    redis.disconnect();
     await runtime.close();
   }
 }

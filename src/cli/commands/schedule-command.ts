@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
-import { openLicenseQueue } from '../../queue/license-queue.js';
-import { connectRedis } from '../../queue/redis-connection.js';
-import { describeSchedule } from '../../queue/schedule.js';
+import { withLicenseQueue } from '../../queue/license-queue.js';
+import { describeSchedule, type ScheduleDescription } from '../../queue/schedule.js';
 
 export function registerScheduleCommand(program: Command): void {
   program
@@ -22,26 +21,22 @@ Examples:
     )
     .action(async (options: { next: string; json?: boolean }) => {
       const config = loadConfig();
-      const redis = connectRedis(config.redisUrl);
-      const queue = openLicenseQueue(redis, config.queue);
-      try {
-        await queue.waitUntilReady();
-        const description = await describeSchedule(queue, config.schedule, Number(options.next));
-        if (options.json === true) {
-          console.log(JSON.stringify(description));
-          return;
-        }
-        const { configured, registered, nextRuns } = description;
-        const state = configured.enabled ? 'enabled' : 'disabled';
-        console.log(`configured: ${configured.cron} (${configured.timezone}), ${state}`);
-        const inRedis = registered
-          ? `${registered.pattern ?? '?'} (${registered.timezone ?? 'UTC'}), next at ${registered.nextRunAt ?? '?'}`
-          : 'none (no worker has registered it yet, or it is disabled)';
-        console.log(`registered: ${inRedis}`);
-        for (const run of nextRuns) console.log(`  next: ${run}`);
-      } finally {
-        await queue.close();
-        redis.disconnect();
-      }
+      const description = await withLicenseQueue(config.redisUrl, config.queue, (queue) =>
+        describeSchedule(queue, config.schedule, Number(options.next)),
+      );
+      console.log(options.json === true ? JSON.stringify(description) : explain(description));
     });
+}
+
+function explain({ configured, registered, nextRuns }: ScheduleDescription): string {
+  const state = configured.enabled ? 'enabled' : 'disabled';
+  const inRedis = registered
+    ? `${registered.pattern ?? '?'} (${registered.timezone ?? 'UTC'}), ` +
+      `next at ${registered.nextRunAt ?? '?'}`
+    : 'none (no worker has registered it yet, or it is disabled)';
+  return [
+    `configured: ${configured.cron} (${configured.timezone}), ${state}`,
+    `registered: ${inRedis}`,
+    ...nextRuns.map((run) => `  next: ${run}`),
+  ].join('\n');
 }

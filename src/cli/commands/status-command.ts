@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { openRuntime } from '../../app/runtime.js';
 import { loadConfig } from '../../config/config.js';
-import { openLicenseQueue } from '../../queue/license-queue.js';
+import { withLicenseQueue } from '../../queue/license-queue.js';
 import { gatherStatus, type QueueStatus } from '../../queue/queue-status.js';
-import { connectRedis } from '../../queue/redis-connection.js';
 import { runMigrations } from '../../store/migrate.js';
 import { formatTable } from '../table.js';
 
@@ -21,16 +20,14 @@ export function registerStatusCommand(program: Command): void {
     )
     .action(async (options: { json?: boolean }) => {
       const runtime = openRuntime(loadConfig());
-      const redis = connectRedis(runtime.config.redisUrl);
-      const queue = openLicenseQueue(redis, runtime.config.queue);
+      const { redisUrl, queue: queueConfig } = runtime.config;
       try {
-        await queue.waitUntilReady();
         await runMigrations(runtime.database);
-        const status = await gatherStatus(queue, runtime.database.db);
+        const status = await withLicenseQueue(redisUrl, queueConfig, (queue) =>
+          gatherStatus(queue, runtime.database.db),
+        );
         console.log(options.json === true ? JSON.stringify(status) : describeStatus(status));
       } finally {
-        await queue.close();
-        redis.disconnect();
         await runtime.close();
       }
     });
