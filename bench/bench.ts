@@ -181,7 +181,7 @@ function report(outcomes: Outcomes): void {
 type Figures = Record<string, unknown>;
 
 function targets(f: Figures): Record<string, boolean | null> {
-  const num = (key: string) => (typeof f[key] === 'number' ? (f[key]) : null);
+  const num = (key: string) => (typeof f[key] === 'number' ? f[key] : null);
   const sync = num('sync_licenses_per_s');
   const copy = num('copy_licenses_per_s');
   const naive = num('naive_licenses_per_s');

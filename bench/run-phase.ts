@@ -1,7 +1,7 @@
 import { runCopyPhase } from './phases/copy-phase.js';
 import { runNaivePhase } from './phases/naive-phase.js';
 import { runParsePhase } from './phases/parse-phase.js';
-import type { PhaseInput, PhaseResult } from './phases/phase-types.js';
+import { peakRssMb, type PhaseInput, type PhaseResult } from './phases/phase-types.js';
 import { runSyncPhase } from './phases/sync-phase.js';
 
 /**
@@ -26,7 +26,6 @@ try {
   console.log(JSON.stringify({ ok: true, ...result }));
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error);
-  console.log(
-    JSON.stringify({ ok: false, error: message.slice(0, 300), peakRssMb: 0, seconds: 0 }),
-  );
+  const failure = { ok: false, error: message.slice(0, 300), peakRssMb: peakRssMb(), seconds: 0 };
+  console.log(JSON.stringify(failure));
 }

@@ -37,6 +37,9 @@ async function fetchPage(input: PhaseInput, cursor: string | null) {
   const url = new URL('/unified/user-directory/licenses', input.standInUrl);
   url.searchParams.set('integrated_account_id', input.accountId);
   url.searchParams.set('limit', '100');
+  // One response for the whole listing: the stream format, which the stand-in sends as a
+  // bare array of every license.
+  if (input.singleResponse) url.searchParams.set('truto_response_format', 'stream');
   if (cursor) url.searchParams.set('next_cursor', cursor);
   const response = await fetch(url, { headers: { authorization: `Bearer ${input.token}` } });
   const body = JSON.parse(await response.text()) as unknown;
