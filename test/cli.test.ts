@@ -90,6 +90,13 @@ describe('license-sync', () => {
     expect(result.stderr).not.toContain('pa55word');
   });
 
+  it('says which Redis it could not reach, without the password', async () => {
+    const result = await cli(['status'], { REDIS_URL: 'redis://:s3cret@127.0.0.1:1' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Could not connect to Redis at redis://:***@127.0.0.1:1');
+    expect(result.stderr).not.toContain('s3cret');
+  }, 30_000);
+
   it('exits 3 while another process syncs the same account', async () => {
     const holder = await database.pool.connect();
     await holder.query('select pg_advisory_lock(7341002, hashtext($1))', [

@@ -3,6 +3,7 @@ import { Job, Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { QueueConfig } from '../config/config.js';
 import type { RunTrigger } from '../store/runs.js';
+import { redactUrl } from '../config/redact-url.js';
 import { connectRedis } from './redis-connection.js';
 import {
   JobName,
@@ -32,7 +33,14 @@ export function openLicenseQueue(redis: Redis, config: QueueConfig): LicenseQueu
   });
 }
 
-/** Opens the queue on a connection of its own for `work`, then closes both. */
+/** How long a command waits for Redis before it says it cannot reach it. */
+const REDIS_WAIT_MS = 10_000;
+
+/**
+ * Opens the queue on a connection of its own for `work`, then closes both. For commands: a
+ * Redis that does not answer within a few seconds is an error naming the URL tried (a worker
+ * instead waits for Redis to come back).
+ */
 export async function withLicenseQueue<T>(
   redisUrl: string,
   config: QueueConfig,
@@ -41,11 +49,26 @@ export async function withLicenseQueue<T>(
   const redis = connectRedis(redisUrl);
   const queue = openLicenseQueue(redis, config);
   try {
-    await queue.waitUntilReady();
+    await waitForRedis(queue, redisUrl);
     return await work(queue);
   } finally {
     await queue.close();
     redis.disconnect();
+  }
+}
+
+async function waitForRedis(queue: LicenseQueue, redisUrl: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const where = redactUrl(redisUrl, 'REDIS_URL');
+      reject(new Error(`Could not connect to Redis at ${where}; start Redis, or set REDIS_URL.`));
+    }, REDIS_WAIT_MS);
+  });
+  try {
+    await Promise.race([queue.waitUntilReady(), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -4,6 +4,7 @@ import { syncDependencies, type Runtime } from '../app/runtime.js';
 import { runMigrations } from '../store/migrate.js';
 import { createRedisRateLimits, tokenFingerprint } from '../truto/redis-rate-limits.js';
 import { requireApiToken } from '../config/config.js';
+import { redactUrl } from '../config/redact-url.js';
 import { createJobProcessor } from './job-processor.js';
 import { QUEUE_NAME, type JobData, type JobOutcome } from './job-types.js';
 import { openLicenseQueue } from './license-queue.js';
@@ -25,6 +26,7 @@ export async function startWorker(runtime: Runtime): Promise<RunningWorker> {
   const { config, logger } = runtime;
   const apiToken = requireApiToken(config);
   const redis = connectRedis(config.redisUrl);
+  reportRedisTrouble(redis, runtime);
   const queue = openLicenseQueue(redis, config.queue);
   await queue.waitUntilReady();
   await runMigrations(runtime.database);
@@ -121,6 +123,19 @@ function observe(worker: Worker<JobData, JobOutcome>, runtime: Runtime): void {
   });
   worker.on('stalled', (jobId) => {
     logger.warn({ jobId }, 'job stalled; it will be taken up again');
+  });
+}
+
+/** How often a worker that cannot reach Redis says so; ioredis keeps reconnecting meanwhile. */
+const REDIS_TROUBLE_LOG_MS = 30_000;
+
+function reportRedisTrouble(redis: Redis, runtime: Runtime): void {
+  let lastLogged = 0;
+  const where = redactUrl(runtime.config.redisUrl, 'REDIS_URL');
+  redis.on('error', (error: Error) => {
+    if (Date.now() - lastLogged < REDIS_TROUBLE_LOG_MS) return;
+    lastLogged = Date.now();
+    runtime.logger.warn({ err: error, redis: where }, 'cannot reach Redis; retrying');
   });
 }
 
