@@ -1,58 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   enqueueAccountSync,
   enqueueLicenseRefresh,
   enqueueSyncAll,
 } from '../src/queue/license-queue.js';
 import { NIGHTLY_SCHEDULER_ID } from '../src/queue/schedule.js';
-import type { RunningWorker } from '../src/queue/worker.js';
-import { startTrutoStandIn, type TrutoStandIn } from '../src/stand-in/truto-stand-in.js';
-import type { Database } from '../src/store/database.js';
-import { createTestDatabase } from './support/test-database.js';
-import {
-  dropRedisPrefix,
-  eventually,
-  startTestWorker,
-  testQueue,
-  uniquePrefix,
-  workerEnvironment,
-} from './support/worker-harness.js';
+import { eventually, testQueue, useWorkerTestbed } from './support/worker-harness.js';
 
-let database: Database & { drop(): Promise<void> };
-let standIn: TrutoStandIn;
-const prefixes: string[] = [];
-const workers: RunningWorker[] = [];
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  standIn = await startTrutoStandIn({ token: 'worker-queue-token' });
-});
-
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((worker) => worker.stop()));
-  standIn.clearFaults();
-});
-
-afterAll(async () => {
-  await standIn.close();
-  await Promise.all(prefixes.map(dropRedisPrefix));
-  await database.drop();
-});
-
-function environment(name: string, overrides: Record<string, string> = {}) {
-  const prefix = uniquePrefix(name);
-  prefixes.push(prefix);
-  return workerEnvironment(database, standIn, prefix, overrides);
-}
-
-async function start(env: Record<string, string>): Promise<RunningWorker> {
-  const worker = await startTestWorker(env);
-  workers.push(worker);
-  return worker;
-}
+const bed = useWorkerTestbed('worker-queue-token');
+const { environment, start } = bed;
 
 async function runsOf(accountId: string) {
-  const result = await database.pool.query<{
+  const result = await bed.database.pool.query<{
     id: string;
     status: string;
     resumed: boolean;
@@ -97,11 +56,11 @@ describe('the nightly schedule', () => {
 describe('the fan-out', () => {
   it('syncs every active account that lists licenses, and records the others', async () => {
     const accounts = ['fan-a', 'fan-b', 'fan-c', 'fan-off', 'fan-reauth'];
-    standIn.setAccount({ id: 'fan-a', licenses: 30, integration: 'zoom' });
-    standIn.setAccount({ id: 'fan-b', licenses: 30, integration: 'microsoft365' });
-    standIn.setAccount({ id: 'fan-c', licenses: 30, integration: 'salesforce' });
-    standIn.setAccount({ id: 'fan-off', licenses: 30, supportsLicenses: false });
-    standIn.setAccount({ id: 'fan-reauth', licenses: 30, status: 'needs_reauth' });
+    bed.standIn.setAccount({ id: 'fan-a', licenses: 30, integration: 'zoom' });
+    bed.standIn.setAccount({ id: 'fan-b', licenses: 30, integration: 'microsoft365' });
+    bed.standIn.setAccount({ id: 'fan-c', licenses: 30, integration: 'salesforce' });
+    bed.standIn.setAccount({ id: 'fan-off', licenses: 30, supportsLicenses: false });
+    bed.standIn.setAccount({ id: 'fan-reauth', licenses: 30, status: 'needs_reauth' });
     const env = environment('fan-out');
     await start(env);
     const { queue, close } = testQueue(env);
@@ -114,7 +73,7 @@ describe('the fan-out', () => {
 
     for (const id of ['fan-a', 'fan-b', 'fan-c']) expect(await runsOf(id)).toHaveLength(1);
     for (const id of ['fan-off', 'fan-reauth']) expect(await runsOf(id)).toHaveLength(0);
-    const known = await database.pool.query(
+    const known = await bed.database.pool.query(
       'select id, integration, truto_status, supports_licenses, needs_reauth from integrated_accounts where id = any($1) order by id',
       [accounts],
     );
@@ -129,7 +88,7 @@ describe('the fan-out', () => {
       expect.objectContaining({ id: 'fan-off', supports_licenses: false }),
     );
     expect(known.rows).toHaveLength(5);
-    for (const id of accounts) standIn.removeAccount(id);
+    for (const id of accounts) bed.standIn.removeAccount(id);
     await close();
   });
 });
@@ -170,8 +129,8 @@ describe('asking again', () => {
   });
 
   it('keeps one more sync for an account that is syncing, and runs it after', async () => {
-    standIn.setAccount({ id: 'busy-1', licenses: 200 });
-    standIn.injectFault({
+    bed.standIn.setAccount({ id: 'busy-1', licenses: 200 });
+    bed.standIn.injectFault({
       kind: 'trickle',
       bytesPerChunk: 4096,
       delayMs: 20,
@@ -200,7 +159,7 @@ describe('asking again', () => {
 
 describe('priorities', () => {
   it('run what a person asked for before the nightly work', async () => {
-    for (const id of ['night-1', 'night-2', 'asked-1']) standIn.setAccount({ id, licenses: 5 });
+    for (const id of ['night-1', 'night-2', 'asked-1']) bed.standIn.setAccount({ id, licenses: 5 });
     const env = environment('priority', { WORKER_CONCURRENCY: '1' });
     const { queue, close } = testQueue(env);
     for (const id of ['night-1', 'night-2']) {
@@ -214,7 +173,7 @@ describe('priorities', () => {
 
     await start(env);
     await eventually(async () => (await queue.getCompletedCount()) === 3, 'the three syncs');
-    const order = await database.pool.query<{ id: string }>(
+    const order = await bed.database.pool.query<{ id: string }>(
       `select integrated_account_id as id from sync_runs
        where integrated_account_id = any($1) order by started_at`,
       [['night-1', 'night-2', 'asked-1']],
@@ -226,7 +185,7 @@ describe('priorities', () => {
 
 describe('refreshing one license', () => {
   it('stores the license read on its own, as a run naming it', async () => {
-    standIn.setAccount({ id: 'refresh-1', licenses: 5 });
+    bed.standIn.setAccount({ id: 'refresh-1', licenses: 5 });
     const env = environment('refresh');
     await start(env);
     const { queue, close } = testQueue(env);
@@ -237,7 +196,7 @@ describe('refreshing one license', () => {
 
     const runs = await runsOf('refresh-1');
     expect(runs).toEqual([expect.objectContaining({ status: 'succeeded', license_id: 'lic-2' })]);
-    const stored = await database.pool.query(
+    const stored = await bed.database.pool.query(
       `select id from licenses where integrated_account_id = 'refresh-1'`,
     );
     expect(stored.rows).toEqual([{ id: 'lic-2' }]);
@@ -245,7 +204,7 @@ describe('refreshing one license', () => {
   });
 
   it('fails with the reason when Truto does not know the license, deleting nothing', async () => {
-    standIn.setAccount({ id: 'refresh-2', licenses: 5 });
+    bed.standIn.setAccount({ id: 'refresh-2', licenses: 5 });
     const env = environment('refresh-404');
     await start(env);
     const { queue, close } = testQueue(env);

@@ -1,65 +1,29 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { enqueueAccountSync, enqueueSyncAll } from '../src/queue/license-queue.js';
-import type { RunningWorker } from '../src/queue/worker.js';
-import { startTrutoStandIn, type TrutoStandIn } from '../src/stand-in/truto-stand-in.js';
-import type { Database } from '../src/store/database.js';
-import { createTestDatabase, dumpAllTables } from './support/test-database.js';
+import { dumpAllTables } from './support/test-database.js';
 import {
-  dropRedisPrefix,
   dumpRedisPrefix,
   eventually,
-  startTestWorker,
   testQueue,
-  uniquePrefix,
-  workerEnvironment,
+  useWorkerTestbed,
 } from './support/worker-harness.js';
 
 const TOKEN = 'worker-secret-token-4d1f';
 const CLI = fileURLToPath(new URL('../bin/license-sync.js', import.meta.url));
 
-let database: Database & { drop(): Promise<void> };
-let standIn: TrutoStandIn;
-const prefixes: string[] = [];
-const workers: RunningWorker[] = [];
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  standIn = await startTrutoStandIn({ token: TOKEN });
-});
-
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((worker) => worker.stop()));
-  standIn.clearFaults();
-});
-
-afterAll(async () => {
-  await standIn.close();
-  await Promise.all(prefixes.map(dropRedisPrefix));
-  await database.drop();
-});
-
-function environment(name: string, overrides: Record<string, string> = {}) {
-  const prefix = uniquePrefix(name);
-  prefixes.push(prefix);
-  return workerEnvironment(database, standIn, prefix, overrides);
-}
-
-async function start(env: Record<string, string>): Promise<RunningWorker> {
-  const worker = await startTestWorker(env);
-  workers.push(worker);
-  return worker;
-}
+const bed = useWorkerTestbed(TOKEN);
+const { environment, start } = bed;
 
 async function query<T>(text: string, values: unknown[] = []): Promise<T[]> {
-  return (await database.pool.query(text, values)).rows as T[];
+  return (await bed.database.pool.query(text, values)).rows as T[];
 }
 
 describe('job retries', () => {
   it('resume a failed sync from its checkpoint', async () => {
-    standIn.setAccount({ id: 'retry-1', licenses: 150 });
-    standIn.injectFault({
+    bed.standIn.setAccount({ id: 'retry-1', licenses: 150 });
+    bed.standIn.injectFault({
       kind: 'status',
       status: 502,
       accountId: 'retry-1',
@@ -95,8 +59,12 @@ describe('job retries', () => {
   });
 
   it('fail at once when the account needs re-authorization, and mark it so', async () => {
-    standIn.setAccount({ id: 'reauth-1', licenses: 10 });
-    standIn.injectFault({ kind: 'vendor-unauthorized', accountId: 'reauth-1', times: Infinity });
+    bed.standIn.setAccount({ id: 'reauth-1', licenses: 10 });
+    bed.standIn.injectFault({
+      kind: 'vendor-unauthorized',
+      accountId: 'reauth-1',
+      times: Infinity,
+    });
     const env = environment('reauth');
     await start(env);
     const { queue, close } = testQueue(env);
@@ -120,8 +88,8 @@ describe('job retries', () => {
   });
 
   it('wait out a long 429 by delaying the job instead of failing it', async () => {
-    standIn.setAccount({ id: 'slow-down-1', licenses: 10 });
-    standIn.injectFault({ kind: 'rate-limit', retryAfterSeconds: 2, accountId: 'slow-down-1' });
+    bed.standIn.setAccount({ id: 'slow-down-1', licenses: 10 });
+    bed.standIn.injectFault({ kind: 'rate-limit', retryAfterSeconds: 2, accountId: 'slow-down-1' });
     const env = environment('long-429', { TRUTO_MAX_RETRY_AFTER_MS: '500' });
     await start(env);
     const { queue, close } = testQueue(env);
@@ -143,8 +111,8 @@ describe('job retries', () => {
 
 describe('a worker stopped with SIGTERM', () => {
   it('exits 0 after its sync steps back, and another worker finishes that sync', async () => {
-    standIn.setAccount({ id: 'term-1', licenses: 400 });
-    standIn.injectFault({
+    bed.standIn.setAccount({ id: 'term-1', licenses: 400 });
+    bed.standIn.injectFault({
       kind: 'trickle',
       bytesPerChunk: 4096,
       delayMs: 30,
@@ -171,7 +139,7 @@ describe('a worker stopped with SIGTERM', () => {
     expect(await exited).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(5_000 + 3_000);
 
-    standIn.clearFaults();
+    bed.standIn.clearFaults();
     await start(env);
     await eventually(async () => (await queue.getCompletedCount()) === 1, 'the sync to finish');
     const runs = await query<{ status: string; resumed: boolean; error: string | null }>(
@@ -195,8 +163,8 @@ describe('a worker stopped with SIGTERM', () => {
 
 describe('a worker killed with SIGKILL', () => {
   it('leaves its job stalled, and another worker takes it up from the checkpoint', async () => {
-    standIn.setAccount({ id: 'kill9-1', licenses: 400 });
-    standIn.injectFault({
+    bed.standIn.setAccount({ id: 'kill9-1', licenses: 400 });
+    bed.standIn.injectFault({
       kind: 'trickle',
       bytesPerChunk: 4096,
       delayMs: 30,
@@ -221,7 +189,7 @@ describe('a worker killed with SIGKILL', () => {
     child.kill('SIGKILL');
     await exited;
 
-    standIn.clearFaults();
+    bed.standIn.clearFaults();
     await start(env);
     await eventually(
       async () => (await queue.getCompletedCount()) === 1,
@@ -242,7 +210,7 @@ describe('a worker killed with SIGKILL', () => {
 describe('two workers on one queue', () => {
   it('sync each account exactly once, never two runs of an account at a time', async () => {
     const accounts = Array.from({ length: 8 }, (_, i) => `pair-${i}`);
-    for (const id of accounts) standIn.setAccount({ id, licenses: 60 });
+    for (const id of accounts) bed.standIn.setAccount({ id, licenses: 60 });
     const env = environment('pair', { WORKER_CONCURRENCY: '3', LICENSE_INTEGRATIONS: 'zoom' });
     await Promise.all([start(env), start(env)]);
     const { queue, close } = testQueue(env);
@@ -267,13 +235,13 @@ describe('two workers on one queue', () => {
       const [first, second] = own;
       if (first && second) expect(second.started >= first.finished, id).toBe(true);
     }
-    for (const id of accounts) standIn.removeAccount(id);
+    for (const id of accounts) bed.standIn.removeAccount(id);
     await close();
   });
 
   it('keep together to the shared rate limit of the API token', async () => {
     const accounts = Array.from({ length: 4 }, (_, i) => `limit-${i}`);
-    for (const id of accounts) standIn.setAccount({ id, licenses: 100 });
+    for (const id of accounts) bed.standIn.setAccount({ id, licenses: 100 });
     const env = environment('limits', {
       WORKER_CONCURRENCY: '4',
       TRUTO_PAGE_SIZE: '20',
@@ -292,7 +260,7 @@ describe('two workers on one queue', () => {
       30_000,
     );
 
-    const times = standIn.requests
+    const times = bed.standIn.requests
       .filter((r) => r.at >= since && r.accountId?.startsWith('limit-'))
       .map((r) => r.at)
       .sort((a, b) => a - b);
@@ -304,7 +272,7 @@ describe('two workers on one queue', () => {
 
 describe('secrets', () => {
   it('never puts the API token into Redis or Postgres', async () => {
-    standIn.setAccount({ id: 'secret-1', licenses: 20 });
+    bed.standIn.setAccount({ id: 'secret-1', licenses: 20 });
     const env = environment('secrets');
     await start(env);
     const { queue, close } = testQueue(env);
@@ -315,7 +283,7 @@ describe('secrets', () => {
     const redisText = await dumpRedisPrefix(env.QUEUE_PREFIX ?? '');
     expect(redisText.length).toBeGreaterThan(0);
     expect(redisText).not.toContain(TOKEN);
-    expect(await dumpAllTables(database)).not.toContain(TOKEN);
+    expect(await dumpAllTables(bed.database)).not.toContain(TOKEN);
     await close();
   });
 });

@@ -168,8 +168,24 @@ const environmentSchema = z.object({
     .optional(),
 });
 
-/** Parses the environment, or throws one `ConfigError` that lists every problem at once. */
-export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Parses the environment, or throws one `ConfigError` that lists every problem at once.
+ * `overrides` are settings given on the command line, which win over the environment.
+ */
+export function loadConfig(
+  environment: NodeJS.ProcessEnv = process.env,
+  overrides: Record<string, string | undefined> = {},
+): Config {
+  return parseEnvironment({ ...environment, ...definedOnly(overrides) });
+}
+
+function definedOnly(values: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+}
+
+function parseEnvironment(environment: NodeJS.ProcessEnv): Config {
   const parsed = environmentSchema.safeParse(environment);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
   const env = parsed.data;

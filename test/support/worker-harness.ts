@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { openRuntime } from '../../src/app/runtime.js';
@@ -6,8 +7,8 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import { openLicenseQueue, type LicenseQueue } from '../../src/queue/license-queue.js';
 import { startWorker, type RunningWorker } from '../../src/queue/worker.js';
 import type { Database } from '../../src/store/database.js';
-import type { TrutoStandIn } from '../../src/stand-in/truto-stand-in.js';
-import { TEST_DATABASE_URL } from './test-database.js';
+import { startTrutoStandIn, type TrutoStandIn } from '../../src/stand-in/truto-stand-in.js';
+import { createTestDatabase, TEST_DATABASE_URL } from './test-database.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -110,4 +111,49 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await sleep(100);
   }
+}
+
+export interface WorkerTestbed {
+  database: Database & { drop(): Promise<void> };
+  standIn: TrutoStandIn;
+  /** A worker environment with a queue prefix of its own, removed after the file. */
+  environment: (name: string, overrides?: Record<string, string>) => Record<string, string>;
+  /** Starts a worker that is stopped after the test. */
+  start: (environment: Record<string, string>) => Promise<RunningWorker>;
+}
+
+/**
+ * What every worker test file sets up: a schema of its own, a stand-in, and the clean-up of
+ * the workers each test starts and the queue prefixes it used.
+ */
+export function useWorkerTestbed(token: string): WorkerTestbed {
+  const prefixes: string[] = [];
+  const workers: RunningWorker[] = [];
+  const testbed = {
+    environment: (name: string, overrides: Record<string, string> = {}) => {
+      const prefix = uniquePrefix(name);
+      prefixes.push(prefix);
+      return workerEnvironment(testbed.database, testbed.standIn, prefix, overrides);
+    },
+    start: async (environment: Record<string, string>) => {
+      const worker = await startTestWorker(environment);
+      workers.push(worker);
+      return worker;
+    },
+  } as WorkerTestbed;
+
+  beforeAll(async () => {
+    testbed.database = await createTestDatabase();
+    testbed.standIn = await startTrutoStandIn({ token });
+  });
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.stop()));
+    testbed.standIn.clearFaults();
+  });
+  afterAll(async () => {
+    await testbed.standIn.close();
+    await Promise.all(prefixes.map(dropRedisPrefix));
+    await testbed.database.drop();
+  });
+  return testbed;
 }

@@ -20,9 +20,8 @@ Examples:
   $ WORKER_CONCURRENCY=8 SCHEDULE_CRON="30 1 * * *" SCHEDULE_TIMEZONE=Europe/Berlin license-sync worker`,
     )
     .action(async (options: { concurrency?: string }) => {
-      const environment = { ...process.env };
-      if (options.concurrency !== undefined) environment.WORKER_CONCURRENCY = options.concurrency;
-      const runtime = openRuntime(loadConfig(environment));
+      const config = loadConfig(undefined, { WORKER_CONCURRENCY: options.concurrency });
+      const runtime = openRuntime(config);
       const worker = await startWorker(runtime);
       for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         process.once(signal, () => {
