@@ -4,9 +4,9 @@ import type { Db } from '../store/database.js';
 import type { Checkpoint } from '../store/checkpoints.js';
 import type { RunCounts } from '../store/runs.js';
 import { countBatch, writeBatch, type Batch, type RejectRow } from '../store/write-batch.js';
-import { recordRows } from './record-rows.js';
 import type { BuiltRecord } from '../truto/record-builder.js';
 import { withDatabaseRetries } from './database-retry.js';
+import { recordRows } from './record-rows.js';
 
 export interface BatchWriterOptions {
   db: Db;
@@ -37,11 +37,12 @@ export class BatchWriter {
 
   constructor(options: BatchWriterOptions) {
     this.#options = options;
-    this.#counts = options.counts;
+    // Counted in place: a fresh object per record would be garbage on the hottest path.
+    this.#counts = { ...options.counts };
   }
 
   get counts(): RunCounts {
-    return this.#counts;
+    return { ...this.#counts };
   }
 
   /** Takes the records of a page as they are parsed; waits only when a write is behind. */
@@ -61,7 +62,7 @@ export class BatchWriter {
    */
   async finishPage(checkpoint: Checkpoint | undefined): Promise<void> {
     await this.#inFlight;
-    this.#counts = { ...this.#counts, pages: this.#counts.pages + 1 };
+    this.#counts.pages += 1;
     await this.#write({ ...this.#cut(), checkpoint });
   }
 
@@ -71,11 +72,11 @@ export class BatchWriter {
   }
 
   #take(record: BuiltRecord): void {
-    this.#counts = { ...this.#counts, recordsSeen: this.#counts.recordsSeen + 1 };
+    this.#counts.recordsSeen += 1;
     const rows = recordRows(record, this.#options.maxRecordChars);
     this.#rejects.push(...rows.rejects);
     if (rows.license === undefined) {
-      this.#counts = { ...this.#counts, rejected: this.#counts.rejected + 1 };
+      this.#counts.rejected += 1;
       return;
     }
     const id = rows.license.license.id;
@@ -96,10 +97,11 @@ export class BatchWriter {
   async #write(batch: Batch): Promise<void> {
     const { db, logger, signal } = this.#options;
     signal.throwIfAborted();
-    const counts = this.#counts;
+    const counts = { ...this.#counts };
     const target = { ...this.#options, counts };
     const outcome = await withDatabaseRetries(() => writeBatch(db, target, batch), logger, signal);
-    this.#counts = countBatch(this.#counts, outcome);
+    this.#counts.written += outcome.written;
+    this.#counts.unchanged += outcome.unchanged;
     this.#options.onCommitted(countBatch(counts, outcome));
   }
 }
