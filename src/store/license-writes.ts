@@ -23,7 +23,7 @@ export async function writeLicenses(
   tx: Db,
   accountId: string,
   items: NormalizedLicense[],
-  stored: ReadonlySet<string>,
+  stored: { has(id: string): boolean },
 ) {
   if (items.length === 0) return;
   await upsertLicenses(tx, accountId, items);

@@ -67,7 +67,7 @@ export async function writeBatch(db: Db, target: BatchTarget, batch: Batch): Pro
     const stored = await readStoredState(tx, accountId, target.passStartedAt, batch.licenses);
     const plan = planBatch(batch, stored);
 
-    await writeLicenses(tx, accountId, plan.write, new Set(stored.keys()));
+    await writeLicenses(tx, accountId, plan.write, stored);
     await holdLicenses(tx, accountId, target.passStartedAt, plan.hold);
     await touchLastSeen(tx, accountId, plan.touch);
     await markListedTwice(tx, accountId, plan.newlyRepeated);
@@ -97,7 +97,7 @@ export async function writeRefreshedLicense(
     if (item !== undefined) {
       const stored = await readStoredState(tx, accountId, target.passStartedAt, [item]);
       const changed = isChanged(item, stored.get(item.license.id));
-      if (changed) await writeLicenses(tx, accountId, [item], new Set(stored.keys()));
+      if (changed) await writeLicenses(tx, accountId, [item], stored);
       else await touchLastSeen(tx, accountId, [item.license.id]);
       outcome = { written: changed ? 1 : 0, unchanged: changed ? 0 : 1 };
     }
@@ -160,7 +160,7 @@ export async function applyHeldLicenses(
   const held = await releaseHeldLicenses(tx, accountId, passStartedAt);
   const stored = await readStoredState(tx, accountId, passStartedAt, held);
   const changed = held.filter((item) => isChanged(item, stored.get(item.license.id)));
-  await writeLicenses(tx, accountId, changed, new Set(stored.keys()));
+  await writeLicenses(tx, accountId, changed, stored);
   return { written: changed.length, unchanged: held.length - changed.length };
 }
 
