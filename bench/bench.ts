@@ -7,6 +7,7 @@ import pg from 'pg';
 import { openDatabase, withDefaultUser } from '../src/store/database.js';
 import { runMigrations } from '../src/store/migrate.js';
 import type { PhaseInput } from './phases/phase-types.js';
+import { measureFanOut } from './fan-out-bench.js';
 import { startStandInProcess, type StandInProcess } from './stand-in-process.js';
 
 const RUN_PHASE = fileURLToPath(new URL('./run-phase.ts', import.meta.url));
@@ -28,6 +29,7 @@ const { values: options } = parseArgs({
     'naive-licenses': { type: 'string', default: '5000' },
     'single-response': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    'fan-out': { type: 'string' },
   },
 });
 const licenses = Number(options.licenses);
@@ -223,4 +225,9 @@ function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-await main();
+if (options['fan-out'] === undefined) {
+  await main();
+} else {
+  const figures = await measureFanOut(Number(options['fan-out']), DATABASE_URL);
+  console.log(options.json ? JSON.stringify(figures) : figures);
+}

@@ -17,22 +17,19 @@ export interface StandInProcess {
 export async function startStandInProcess(
   licenses: number,
   framing: 'page' | 'array',
+  accounts = 1,
 ): Promise<StandInProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      MAIN,
-      '--accounts',
-      '1',
-      '--licenses',
-      String(licenses),
-      '--framing',
-      framing,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const args = [
+    '--accounts',
+    String(accounts),
+    '--licenses',
+    String(licenses),
+    '--framing',
+    framing,
+  ];
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await readUrl(child);
   return {
     url,
