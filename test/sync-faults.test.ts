@@ -44,6 +44,17 @@ async function sync(accountId: string, options: HarnessOptions = {}) {
   }
 }
 
+/** Every request of the account but the first gets a 502, for as long as the test lasts. */
+function failAfterFirstPage(accountId: string): void {
+  standIn.injectFault({
+    kind: 'status',
+    status: 502,
+    accountId,
+    afterRequests: 1,
+    times: Infinity,
+  });
+}
+
 async function storedCount(accountId: string): Promise<number> {
   const result = await database.pool.query<{ n: string }>(
     'select count(*) as n from licenses where integrated_account_id = $1',
@@ -101,13 +112,7 @@ describe('faults that a retry fixes', () => {
 
   it('gives up after the configured retries and keeps the checkpoint', async () => {
     const account = newAccount(120);
-    standIn.injectFault({
-      kind: 'status',
-      status: 502,
-      accountId: account,
-      afterRequests: 1,
-      times: Infinity,
-    });
+    failAfterFirstPage(account);
     const result = await sync(account, { client: { retries: 2 } });
 
     expect(result.status).toBe('failed');
@@ -190,13 +195,7 @@ describe('faults that end the run at once', () => {
 
   it('starts the listing over when Truto refuses the checkpoint cursor', async () => {
     const account = newAccount(120);
-    standIn.injectFault({
-      kind: 'status',
-      status: 502,
-      accountId: account,
-      afterRequests: 1,
-      times: Infinity,
-    });
+    failAfterFirstPage(account);
     await sync(account, { client: { retries: 0 } });
     expect(await checkpointOf(account)).toBeDefined();
 

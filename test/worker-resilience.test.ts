@@ -20,6 +20,40 @@ async function query<T>(text: string, values: unknown[] = []): Promise<T[]> {
   return (await bed.database.pool.query(text, values)).rows as T[];
 }
 
+/** An account of 400 licenses whose pages trickle in, so that a sync is caught midway. */
+function slowAccount(id: string): void {
+  bed.standIn.setAccount({ id, licenses: 400 });
+  const trickle = { kind: 'trickle', bytesPerChunk: 4096, delayMs: 30 } as const;
+  bed.standIn.injectFault({ ...trickle, accountId: id, times: Infinity });
+}
+
+/** A worker in a process of its own, as in production, and a promise of its exit code. */
+function spawnWorker(env: Record<string, string>) {
+  const child = spawn(process.execPath, [CLI, 'worker'], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { child, exited };
+}
+
+async function untilCheckpointed(accountId: string, pages: number): Promise<void> {
+  await eventually(async () => {
+    const [row] = await query<{ pages: number }>(
+      'select pages_done as pages from sync_checkpoints where integrated_account_id = $1',
+      [accountId],
+    );
+    return (row?.pages ?? 0) >= pages;
+  }, `${pages} pages of ${accountId} to be checkpointed`);
+}
+
+async function runsOf(accountId: string) {
+  return query<{ status: string; resumed: boolean; error: string | null }>(
+    'select status, resumed, error from sync_runs where integrated_account_id = $1 order by id',
+    [accountId],
+  );
+}
+
 describe('job retries', () => {
   it('resume a failed sync from its checkpoint', async () => {
     bed.standIn.setAccount({ id: 'retry-1', licenses: 150 });
@@ -111,29 +145,13 @@ describe('job retries', () => {
 
 describe('a worker stopped with SIGTERM', () => {
   it('exits 0 after its sync steps back, and another worker finishes that sync', async () => {
-    bed.standIn.setAccount({ id: 'term-1', licenses: 400 });
-    bed.standIn.injectFault({
-      kind: 'trickle',
-      bytesPerChunk: 4096,
-      delayMs: 30,
-      accountId: 'term-1',
-      times: Infinity,
-    });
+    slowAccount('term-1');
     const env = environment('sigterm', { TRUTO_PAGE_SIZE: '20', LOG_LEVEL: 'warn' });
-    const child = spawn(process.execPath, [CLI, 'worker'], {
-      env: { PATH: process.env.PATH, ...env },
-      stdio: 'ignore',
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const { child, exited } = spawnWorker(env);
     const { queue, close } = testQueue(env);
 
     await enqueueAccountSync(queue, { integratedAccountId: 'term-1', trigger: 'on-demand' });
-    await eventually(async () => {
-      const [row] = await query<{ pages: number }>(
-        `select pages_done as pages from sync_checkpoints where integrated_account_id = 'term-1'`,
-      );
-      return (row?.pages ?? 0) >= 2;
-    }, 'two pages to be checkpointed');
+    await untilCheckpointed('term-1', 2);
     const stoppedAt = Date.now();
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
@@ -142,10 +160,7 @@ describe('a worker stopped with SIGTERM', () => {
     bed.standIn.clearFaults();
     await start(env);
     await eventually(async () => (await queue.getCompletedCount()) === 1, 'the sync to finish');
-    const runs = await query<{ status: string; resumed: boolean; error: string | null }>(
-      `select status, resumed, error from sync_runs where integrated_account_id = 'term-1' order by id`,
-    );
-    expect(runs).toEqual([
+    expect(await runsOf('term-1')).toEqual([
       {
         status: 'failed',
         resumed: false,
@@ -163,29 +178,13 @@ describe('a worker stopped with SIGTERM', () => {
 
 describe('a worker killed with SIGKILL', () => {
   it('leaves its job stalled, and another worker takes it up from the checkpoint', async () => {
-    bed.standIn.setAccount({ id: 'kill9-1', licenses: 400 });
-    bed.standIn.injectFault({
-      kind: 'trickle',
-      bytesPerChunk: 4096,
-      delayMs: 30,
-      accountId: 'kill9-1',
-      times: Infinity,
-    });
+    slowAccount('kill9-1');
     const env = environment('sigkill', { TRUTO_PAGE_SIZE: '20', JOB_LOCK_DURATION_MS: '5000' });
-    const child = spawn(process.execPath, [CLI, 'worker'], {
-      env: { PATH: process.env.PATH, ...env },
-      stdio: 'ignore',
-    });
-    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const { child, exited } = spawnWorker(env);
     const { queue, close } = testQueue(env);
 
     await enqueueAccountSync(queue, { integratedAccountId: 'kill9-1', trigger: 'on-demand' });
-    await eventually(async () => {
-      const [row] = await query<{ pages: number }>(
-        `select pages_done as pages from sync_checkpoints where integrated_account_id = 'kill9-1'`,
-      );
-      return (row?.pages ?? 0) >= 2;
-    }, 'two pages to be checkpointed');
+    await untilCheckpointed('kill9-1', 2);
     child.kill('SIGKILL');
     await exited;
 
@@ -196,10 +195,7 @@ describe('a worker killed with SIGKILL', () => {
       'the stalled job',
       30_000,
     );
-    const runs = await query<{ status: string; resumed: boolean; error: string | null }>(
-      `select status, resumed, error from sync_runs where integrated_account_id = 'kill9-1' order by id`,
-    );
-    expect(runs).toEqual([
+    expect(await runsOf('kill9-1')).toEqual([
       { status: 'failed', resumed: false, error: expect.stringMatching(/^interrupted/) },
       { status: 'succeeded', resumed: true, error: null },
     ]);

@@ -49,7 +49,7 @@ export async function withDatabaseRetries<T>(
  * What of a database error is safe to log: drizzle's own message holds the query's bound
  * values, which may be anything from a license record, so only codes and names are kept.
  */
-export function databaseErrorSummary(error: unknown): Record<string, unknown> {
+function databaseErrorSummary(error: unknown): Record<string, unknown> {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   const fields = cause as { code?: unknown; constraint?: unknown; table?: unknown };
   return {

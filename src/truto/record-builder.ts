@@ -153,9 +153,4 @@ export class RecordBuilder {
     this.#done = null;
     return done;
   }
-
-  /** True while a record has started and not yet ended. */
-  get busy(): boolean {
-    return this.#depth > 0;
-  }
 }
