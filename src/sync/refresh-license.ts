@@ -1,5 +1,6 @@
 import { queryParamsFor } from '../config/query-params.js';
 import { databaseNow, emptyCounts, finishRun, startRun, type RunTrigger } from '../store/runs.js';
+import { recordDailyUsage } from '../store/usage-daily.js';
 import { writeRefreshedLicense } from '../store/write-batch.js';
 import { TrutoError } from '../truto/truto-error.js';
 import { withDatabaseRetries } from './database-retry.js';
@@ -50,7 +51,15 @@ export async function refreshLicense(
     );
     const rejected = rows.license === undefined ? 1 : 0;
     counts = { ...counts, recordsSeen: 1, rejected, ...outcome };
-    await finishRun(db, runId, { status: 'succeeded', counts });
+    const succeeded = { status: 'succeeded' as const, counts };
+    await withDatabaseRetries(
+      () =>
+        db.transaction(async (tx) => {
+          await recordDailyUsage(tx, { integratedAccountId, runId, passStartedAt, licenseId });
+          await finishRun(tx, runId, succeeded);
+        }),
+      logger,
+    );
     const durationMs = Math.round(performance.now() - started);
     logger.info({ ...counts, durationMs }, 'license refresh succeeded');
     return { runId, integratedAccountId, status: 'succeeded', resumed: false, counts, durationMs };
