@@ -42,12 +42,31 @@ async function cli(args: string[], env: Record<string, string> = {}) {
   }
 }
 
+const COMMANDS = ['migrate', 'sync', 'worker', 'enqueue', 'schedule', 'status', 'report'];
+
 describe('license-sync', () => {
-  it('shows help with examples', async () => {
-    const result = await cli(['sync', '--help']);
+  it.each(COMMANDS)('shows help for %s with examples', async (command) => {
+    const result = await cli([command, '--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('--account <id>');
     expect(result.stdout).toContain('Examples:');
+    expect(result.stdout).toContain(`$ license-sync ${command}`);
+  });
+
+  it('lists every command and the exit codes in the root help', async () => {
+    const result = await cli(['--help']);
+    expect(result.code).toBe(0);
+    for (const command of COMMANDS) expect(result.stdout).toContain(`${command} [options]`);
+    expect(result.stdout).toMatch(/Exit codes:\n {2}0 .*\n {2}1 .*\n {2}2 .*\n {2}3 /);
+  });
+
+  it('migrates and says so as JSON', async () => {
+    const result = await cli(['migrate', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      schema: database.schema,
+      applied: 0,
+      total: expect.any(Number),
+    });
   });
 
   it('syncs an account and prints a one-line summary', async () => {
@@ -55,6 +74,52 @@ describe('license-sync', () => {
     expect(result.code).toBe(0);
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
     expect(result.stdout).toMatch(/^cli-1: succeeded in [\d.]+s \(run \d+\): 1 pages, 120 records/);
+  });
+
+  it('reports utilization per account as a table', async () => {
+    const result = await cli(['report']);
+    expect(result.code).toBe(0);
+    const [header, rule, row, ...rest] = result.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^account +integration +currency +licenses .* used +cost\/month/);
+    expect(rule).toMatch(/^─+ +─+/);
+    expect(row).toMatch(/^cli-1 +— +USD +120 +120 +\d+ +\d+ +\d+ +\d+ +[\d.]+% +[\d,.]+ +[\d,.]+$/);
+    expect(rest).toEqual([]);
+  });
+
+  it('reports utilization as JSON, matching the summary view', async () => {
+    const result = await cli(['report', '--json', '--account', 'cli-1']);
+    expect(result.code).toBe(0);
+    const { accounts } = JSON.parse(result.stdout) as { accounts: Record<string, unknown>[] };
+    const { rows } = await database.pool.query<{ seats: number; cost: string }>(
+      `select sum(assigned_quantity)::int as seats, sum(assigned_monthly_cost)::text as cost
+       from license_utilization where integrated_account_id = 'cli-1'`,
+    );
+    expect(accounts).toEqual([
+      expect.objectContaining({
+        integratedAccountId: 'cli-1',
+        currency: 'USD',
+        licenses: 120,
+        assignedSeats: rows[0]?.seats,
+        assignedMonthlyCost: rows[0]?.cost,
+        utilization: expect.any(Number),
+      }),
+    ]);
+  });
+
+  it('says how to fill a report for an account it has nothing for', async () => {
+    const table = await cli(['report', '--account', 'nobody']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toBe('');
+    expect(table.stderr).toContain('license-sync sync --account nobody');
+    const json = await cli(['report', '--account', 'nobody', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual({ accounts: [] });
+  });
+
+  it('asks for a migration where the schema has no tables', async () => {
+    const result = await cli(['report'], { DATABASE_SCHEMA: 'license_sync_never_migrated' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('schema "license_sync_never_migrated"');
+    expect(result.stderr).toContain('run `license-sync migrate`');
   });
 
   it('exits 1 with the reason when the run fails', async () => {
@@ -85,8 +150,9 @@ describe('license-sync', () => {
     const result = await cli(['migrate'], { DATABASE_URL: url });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      'Could not connect to Postgres at postgres://someone:***@127.0.0.1:1/nowhere',
+      'Could not connect to Postgres at postgres://someone:***@127.0.0.1:1/nowhere (ECONNREFUSED)',
     );
+    expect(result.stderr).toMatch(/Start Postgres there .*or set DATABASE_URL/);
     expect(result.stderr).not.toContain('pa55word');
   });
 
@@ -94,6 +160,7 @@ describe('license-sync', () => {
     const result = await cli(['status'], { REDIS_URL: 'redis://:s3cret@127.0.0.1:1' });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Could not connect to Redis at redis://:***@127.0.0.1:1');
+    expect(result.stderr).toMatch(/Start Redis there .*or set REDIS_URL/);
     expect(result.stderr).not.toContain('s3cret');
   }, 30_000);
 

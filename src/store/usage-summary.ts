@@ -10,6 +10,10 @@ export async function readAccountUsage(db: Db, integratedAccountId?: string) {
   return db
     .select()
     .from(view)
-    .where(integratedAccountId === undefined ? undefined : eq(view.integratedAccountId, integratedAccountId))
+    .where(
+      integratedAccountId === undefined
+        ? undefined
+        : eq(view.integratedAccountId, integratedAccountId),
+    )
     .orderBy(asc(view.integratedAccountId), asc(view.currency));
 }
