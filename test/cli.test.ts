@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTrutoStandIn, type TrutoStandIn } from '../src/stand-in/truto-stand-in.js';
-import type { Database } from '../src/store/database.js';
+import { withDefaultUser, type Database } from '../src/store/database.js';
 import { createTestDatabase, TEST_DATABASE_URL } from './support/test-database.js';
 
 const CLI = fileURLToPath(new URL('../bin/license-sync.js', import.meta.url));
@@ -16,6 +16,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   standIn = await startTrutoStandIn({ token: 'cli-token' });
   standIn.setAccount({ id: 'cli-1', licenses: 120 });
+  standIn.setAccount({ id: 'cli-report', licenses: 80 });
 });
 
 afterAll(async () => {
@@ -76,34 +77,41 @@ describe('license-sync', () => {
     expect(result.stdout).toMatch(/^cli-1: succeeded in [\d.]+s \(run \d+\): 1 pages, 120 records/);
   });
 
-  it('reports utilization per account as a table', async () => {
-    const result = await cli(['report']);
-    expect(result.code).toBe(0);
-    const [header, rule, row, ...rest] = result.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^account +integration +currency +licenses .* used +cost\/month/);
-    expect(rule).toMatch(/^─+ +─+/);
-    expect(row).toMatch(/^cli-1 +— +USD +120 +120 +\d+ +\d+ +\d+ +\d+ +[\d.]+% +[\d,.]+ +[\d,.]+$/);
-    expect(rest).toEqual([]);
-  });
+  describe('report', () => {
+    beforeAll(async () => {
+      expect((await cli(['sync', '--account', 'cli-report'])).code).toBe(0);
+    });
 
-  it('reports utilization as JSON, matching the summary view', async () => {
-    const result = await cli(['report', '--json', '--account', 'cli-1']);
-    expect(result.code).toBe(0);
-    const { accounts } = JSON.parse(result.stdout) as { accounts: Record<string, unknown>[] };
-    const { rows } = await database.pool.query<{ seats: number; cost: string }>(
-      `select sum(assigned_quantity)::int as seats, sum(assigned_monthly_cost)::text as cost
-       from license_utilization where integrated_account_id = 'cli-1'`,
-    );
-    expect(accounts).toEqual([
-      expect.objectContaining({
-        integratedAccountId: 'cli-1',
-        currency: 'USD',
-        licenses: 120,
-        assignedSeats: rows[0]?.seats,
-        assignedMonthlyCost: rows[0]?.cost,
-        utilization: expect.any(Number),
-      }),
-    ]);
+    it('shows utilization per account as a table', async () => {
+      const result = await cli(['report', '--account', 'cli-report']);
+      expect(result.code).toBe(0);
+      const [header, rule, row, ...rest] = result.stdout.trimEnd().split('\n');
+      expect(header).toMatch(/^account +integration +currency +licenses .* used +cost\/month/);
+      expect(rule).toMatch(/^─+ +─+/);
+      const figures = String.raw`80 +80 +\d+ +\d+ +\d+ +\d+ +[\d.]+% +[\d,.]+ +[\d,.]+$`;
+      expect(row).toMatch(new RegExp(`^cli-report +— +USD +${figures}`));
+      expect(rest).toEqual([]);
+    });
+
+    it('shows utilization as JSON, matching the summary view', async () => {
+      const result = await cli(['report', '--json', '--account', 'cli-report']);
+      expect(result.code).toBe(0);
+      const { accounts } = JSON.parse(result.stdout) as { accounts: unknown[] };
+      const { rows } = await database.pool.query<{ seats: number; cost: string }>(
+        `select sum(assigned_quantity)::int as seats, sum(assigned_monthly_cost)::text as cost
+         from license_utilization where integrated_account_id = 'cli-report'`,
+      );
+      expect(accounts).toEqual([
+        expect.objectContaining({
+          integratedAccountId: 'cli-report',
+          currency: 'USD',
+          licenses: 80,
+          assignedSeats: rows[0]?.seats,
+          assignedMonthlyCost: rows[0]?.cost,
+          utilization: expect.any(Number),
+        }),
+      ]);
+    });
   });
 
   it('says how to fill a report for an account it has nothing for', async () => {
@@ -115,11 +123,19 @@ describe('license-sync', () => {
     expect(JSON.parse(json.stdout)).toEqual({ accounts: [] });
   });
 
-  it('asks for a migration where the schema has no tables', async () => {
-    const result = await cli(['report'], { DATABASE_SCHEMA: 'license_sync_never_migrated' });
+  it('asks for a migration where the schema has no tables, without the password', async () => {
+    const url = new URL(withDefaultUser(TEST_DATABASE_URL));
+    // Trust authentication, as on the test server, ignores a password it did not ask for.
+    if (url.password === '') url.password = 'never-sh0wn';
+    const result = await cli(['report'], {
+      DATABASE_URL: url.toString(),
+      DATABASE_SCHEMA: 'license_sync_never_migrated',
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('schema "license_sync_never_migrated"');
+    expect(result.stderr).toContain(':***@');
     expect(result.stderr).toContain('run `license-sync migrate`');
+    expect(result.stderr).not.toContain(url.password);
   });
 
   it('exits 1 with the reason when the run fails', async () => {

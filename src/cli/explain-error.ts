@@ -4,8 +4,8 @@ import { RedisUnreachableError } from '../queue/redis-connection.js';
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT']);
 
-/** Postgres's codes for a missing table and a missing schema. */
-const NOT_MIGRATED = new Set(['42P01', '3F000']);
+/** Postgres's code for a table that does not exist: on our search_path, not migrated yet. */
+const UNDEFINED_TABLE = '42P01';
 
 /**
  * Turns an error that stopped a command into what happened and what to do next. Every URL it
@@ -26,7 +26,7 @@ export function explainStartupError(error: unknown): string {
       'or set DATABASE_URL to one that runs (see the README).'
     );
   }
-  if (code !== undefined && NOT_MIGRATED.has(code)) {
+  if (code === UNDEFINED_TABLE) {
     return (
       `The tables of license-sync are not in schema "${databaseSchema()}" at ` +
       `${databaseLocation()}: run \`license-sync migrate\` with the same DATABASE_URL and ` +

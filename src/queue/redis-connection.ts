@@ -15,15 +15,13 @@ export function connectRedis(url: string): Redis {
 
 /**
  * A command gave up waiting for Redis. Its own class because the command line turns it into
- * advice; it holds the URL with its password already masked, so logging it leaks nothing.
+ * advice; its message names the URL with the password masked, so logging it leaks nothing.
  */
 export class RedisUnreachableError extends Error {
   override name = 'RedisUnreachableError';
-  readonly redactedUrl: string;
 
   constructor(url: string, waitedMs: number) {
-    const redactedUrl = redactUrl(url, 'REDIS_URL');
-    super(`Could not connect to Redis at ${redactedUrl} within ${waitedMs / 1000} s`);
-    this.redactedUrl = redactedUrl;
+    const where = redactUrl(url, 'REDIS_URL');
+    super(`Could not connect to Redis at ${where} within ${waitedMs / 1000} s`);
   }
 }

@@ -209,7 +209,8 @@ export const licenseUsageDaily = pgTable(
  * The views and the seat and cost functions they share are created by the hand-written
  * migration drizzle/0002_usage_views.sql: drizzle-kit would create views in schema "public",
  * where the tables live in DATABASE_SCHEMA. `.existing()` keeps drizzle-kit from generating
- * them, and keeps them typed for queries.
+ * them, and keeps them typed for queries. The third view, license_usage_trend (the daily rows
+ * with the same derived columns), is for analysts only and not declared here.
  */
 
 /** Every live license with its idle seats, utilization and monthly costs. */
