@@ -111,6 +111,17 @@ describe('license_usage_daily', () => {
     expect(facts).toEqual(await licenseFacts(account));
   });
 
+  it('leaves the day’s rows alone when a second run finds nothing changed', async () => {
+    const account = newAccount({ licenses: 30 });
+    const first = await sync(account);
+    const before = await usageRows(account);
+    const second = await sync(account);
+
+    expect(second.status).toBe('succeeded');
+    expect(await usageRows(account)).toEqual(before);
+    expect(new Set(before.map((row) => row.run_id))).toEqual(new Set([String(first.runId)]));
+  });
+
   it('drops the day’s row of a license that run deleted, and keeps it out of the views', async () => {
     const account = newAccount({ licenses: 50 });
     await sync(account);

@@ -195,7 +195,7 @@ export const licenseUsageDaily = pgTable(
     unitAmount: numeric('unit_amount'),
     assignedQuantity: bigint('assigned_quantity', { mode: 'bigint' }),
     availableQuantity: bigint('available_quantity', { mode: 'bigint' }),
-    /** The run that wrote the row last. */
+    /** The run that last changed the figures of the row. */
     runId: bigint('run_id', { mode: 'number' }).notNull(),
     recordedAt: timestamptz('recorded_at').notNull().defaultNow(),
   },
