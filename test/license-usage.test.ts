@@ -220,13 +220,13 @@ describe('the utilization views', () => {
        from license_utilization where integrated_account_id = $1 order by license_id`,
       [account],
     );
-    const row = (license_id: string, idle: number | null, ...rest: (string | null)[]) => ({
-      license_id,
-      idle_seats: idle,
-      utilization: rest[0],
-      assigned_monthly_cost: rest[1],
-      idle_monthly_cost: rest[2],
-    });
+    const row = (
+      license_id: string,
+      idle_seats: number | null,
+      utilization: string | null,
+      assigned_monthly_cost: string | null,
+      idle_monthly_cost: string | null,
+    ) => ({ license_id, idle_seats, utilization, assigned_monthly_cost, idle_monthly_cost });
     expect(rows).toEqual([
       row('a', 3, '0.7000', '87.50', '37.50'),
       row('b', 0, '1.2000', '150.0', '0.0'),
