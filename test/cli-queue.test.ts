@@ -55,11 +55,15 @@ describe('license-sync with a worker running', () => {
     expect(result.stdout).toMatch(/run \d+ succeeded: 1 pages, 40 records, 40 written/);
   });
 
-  it('enqueue --wait exits 1 when that run fails', async () => {
+  it('enqueue --wait exits 1 when that run fails, printing the run as sync --json does', async () => {
     standIn.injectFault({ kind: 'blocked', accountId: 'q-1' });
     const result = await cli(['enqueue', '--account', 'q-1', '--wait', '--json']);
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout)).toMatchObject({
+    expect(JSON.parse(result.stdout)).toEqual({
+      runId: expect.any(Number),
+      integratedAccountId: 'q-1',
+      licenseId: null,
+      counts: expect.objectContaining({ pages: expect.any(Number), written: 0 }),
       status: 'failed',
       error: expect.stringMatching(/blocked/),
     });

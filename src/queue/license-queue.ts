@@ -3,8 +3,7 @@ import { Job, Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { QueueConfig } from '../config/config.js';
 import type { RunTrigger } from '../store/runs.js';
-import { redactUrl } from '../config/redact-url.js';
-import { connectRedis } from './redis-connection.js';
+import { connectRedis, RedisUnreachableError } from './redis-connection.js';
 import {
   JobName,
   Priority,
@@ -61,8 +60,7 @@ async function waitForRedis(queue: LicenseQueue, redisUrl: string): Promise<void
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const where = redactUrl(redisUrl, 'REDIS_URL');
-      reject(new Error(`Could not connect to Redis at ${where}; start Redis, or set REDIS_URL.`));
+      reject(new RedisUnreachableError(redisUrl, REDIS_WAIT_MS));
     }, REDIS_WAIT_MS);
   });
   try {

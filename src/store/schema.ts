@@ -4,11 +4,13 @@ import {
   bigserial,
   boolean,
   check,
+  date,
   index,
   integer,
   jsonb,
   numeric,
   pgTable,
+  pgView,
   primaryKey,
   text,
   timestamp,
@@ -174,3 +176,73 @@ export const integratedAccounts = pgTable(
   },
   (table) => [index('integrated_accounts_integration_idx').on(table.integration)],
 );
+
+/**
+ * One row per live license, account and day: what the last successful run of that day found.
+ * The day is the UTC date on which the run's pass started. Rows are written in the run's
+ * completing transaction; a license deleted by that day's pass has no row for it.
+ */
+export const licenseUsageDaily = pgTable(
+  'license_usage_daily',
+  {
+    integratedAccountId: text('integrated_account_id').notNull(),
+    licenseId: text('license_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    name: text('name'),
+    status: text('status'),
+    isPaid: boolean('is_paid'),
+    currency: text('currency'),
+    unitAmount: numeric('unit_amount'),
+    assignedQuantity: bigint('assigned_quantity', { mode: 'bigint' }),
+    availableQuantity: bigint('available_quantity', { mode: 'bigint' }),
+    /** The run that last changed the figures of the row. */
+    runId: bigint('run_id', { mode: 'number' }).notNull(),
+    recordedAt: timestamptz('recorded_at').notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.integratedAccountId, table.licenseId, table.day] }),
+    index('license_usage_daily_day_idx').on(table.day, table.integratedAccountId),
+  ],
+);
+
+/*
+ * The views and the seat and cost functions they share are created by the hand-written
+ * migration drizzle/0002_usage_views.sql: drizzle-kit would create views in schema "public",
+ * where the tables live in DATABASE_SCHEMA. `.existing()` keeps drizzle-kit from generating
+ * them, and keeps them typed for queries. The third view, license_usage_trend (the daily rows
+ * with the same derived columns), is for analysts only and not declared here.
+ */
+
+/** Every live license with its idle seats, utilization and monthly costs. */
+export const licenseUtilization = pgView('license_utilization', {
+  integratedAccountId: text('integrated_account_id').notNull(),
+  licenseId: text('license_id').notNull(),
+  name: text('name'),
+  status: text('status'),
+  isPaid: boolean('is_paid'),
+  currency: text('currency'),
+  unitAmount: numeric('unit_amount'),
+  assignedQuantity: bigint('assigned_quantity', { mode: 'number' }),
+  availableQuantity: bigint('available_quantity', { mode: 'number' }),
+  idleSeats: bigint('idle_seats', { mode: 'number' }),
+  utilization: numeric('utilization'),
+  assignedMonthlyCost: numeric('assigned_monthly_cost'),
+  idleMonthlyCost: numeric('idle_monthly_cost'),
+  lastSeenAt: timestamptz('last_seen_at').notNull(),
+}).existing();
+
+/** Per account and currency: the live licenses' seats, utilization and monthly costs. */
+export const licenseAccountSummary = pgView('license_account_summary', {
+  integratedAccountId: text('integrated_account_id').notNull(),
+  integration: text('integration'),
+  currency: text('currency'),
+  licenses: bigint('licenses', { mode: 'number' }).notNull(),
+  licensesWithSeats: bigint('licenses_with_seats', { mode: 'number' }).notNull(),
+  pricedLicenses: bigint('priced_licenses', { mode: 'number' }).notNull(),
+  assignedSeats: bigint('assigned_seats', { mode: 'number' }),
+  availableSeats: bigint('available_seats', { mode: 'number' }),
+  idleSeats: bigint('idle_seats', { mode: 'number' }),
+  utilization: numeric('utilization'),
+  assignedMonthlyCost: numeric('assigned_monthly_cost'),
+  idleMonthlyCost: numeric('idle_monthly_cost'),
+}).existing();

@@ -2,6 +2,7 @@ import { recordRunOutcome } from '../store/account-outcomes.js';
 import { clearCheckpoint } from '../store/checkpoints.js';
 import { markUnseenDeleted } from '../store/mark-deleted.js';
 import { finishRun, type RunCounts } from '../store/runs.js';
+import { recordDailyUsage } from '../store/usage-daily.js';
 import { applyHeldLicenses, countBatch } from '../store/write-batch.js';
 import { TrutoError } from '../truto/truto-error.js';
 import { withDatabaseRetries } from './database-retry.js';
@@ -9,9 +10,9 @@ import { describeFailure, RepeatedCursorError } from './sync-errors.js';
 import type { Pass, SyncDependencies } from './sync-types.js';
 
 /**
- * Ends a complete pass in one transaction: deletions, the checkpoint's removal and the run's
- * success stand or fall together. A pass that met a partial response deletes nothing: it
- * cannot tell a deleted license from one the vendor left out.
+ * Ends a complete pass in one transaction: deletions, the day's usage rows, the checkpoint's
+ * removal and the run's success stand or fall together. A pass that met a partial response
+ * deletes nothing: it cannot tell a deleted license from one the vendor left out.
  */
 export async function completePass(
   deps: SyncDependencies,
@@ -32,6 +33,8 @@ export async function completePass(
           ? 0
           : await markUnseenDeleted(tx, accountId, pass.passStartedAt);
         const final = { ...countBatch(counts, held), deleted };
+        const { runId, passStartedAt } = pass;
+        await recordDailyUsage(tx, { integratedAccountId: accountId, runId, passStartedAt });
         await clearCheckpoint(tx, accountId);
         await finishRun(tx, pass.runId, { status: 'succeeded', counts: final });
         await recordRunOutcome(tx, {

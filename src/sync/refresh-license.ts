@@ -1,5 +1,15 @@
 import { queryParamsFor } from '../config/query-params.js';
-import { databaseNow, emptyCounts, finishRun, startRun, type RunTrigger } from '../store/runs.js';
+import type { Logger } from '../logging/logger.js';
+import type { Db } from '../store/database.js';
+import {
+  databaseNow,
+  emptyCounts,
+  finishRun,
+  startRun,
+  type RunCounts,
+  type RunTrigger,
+} from '../store/runs.js';
+import { recordDailyUsage, type UsageDay } from '../store/usage-daily.js';
 import { writeRefreshedLicense } from '../store/write-batch.js';
 import { TrutoError } from '../truto/truto-error.js';
 import { withDatabaseRetries } from './database-retry.js';
@@ -19,7 +29,9 @@ export interface RefreshRequest {
  * Reads one license again through `GET /licenses/{id}` and stores it, as a run of its own
  * (`sync_runs.license_id` names the license). It is not a pass: it deletes nothing, takes no
  * account lock and leaves the account's checkpoint alone. A license Truto does not know
- * fails the refresh with that reason; only a full listing may mark it deleted.
+ * fails the refresh with that reason; only a full listing may mark it deleted. A refresh
+ * that succeeds rewrites that license's row of the day in `license_usage_daily`, in the
+ * transaction that finishes the run.
  */
 export async function refreshLicense(
   deps: SyncDependencies,
@@ -50,7 +62,8 @@ export async function refreshLicense(
     );
     const rejected = rows.license === undefined ? 1 : 0;
     counts = { ...counts, recordsSeen: 1, rejected, ...outcome };
-    await finishRun(db, runId, { status: 'succeeded', counts });
+    const usage = { integratedAccountId, runId, passStartedAt, licenseId };
+    await completeRefresh(db, usage, counts, logger);
     const durationMs = Math.round(performance.now() - started);
     logger.info({ ...counts, durationMs }, 'license refresh succeeded');
     return { runId, integratedAccountId, status: 'succeeded', resumed: false, counts, durationMs };
@@ -69,6 +82,18 @@ export async function refreshLicense(
       error,
     };
   }
+}
+
+/** The license's usage row of the day and the run's success stand or fall together. */
+async function completeRefresh(db: Db, usage: UsageDay, counts: RunCounts, logger: Logger) {
+  await withDatabaseRetries(
+    () =>
+      db.transaction(async (tx) => {
+        await recordDailyUsage(tx, usage);
+        await finishRun(tx, usage.runId, { status: 'succeeded', counts });
+      }),
+    logger,
+  );
 }
 
 async function fetchLicense(

@@ -117,8 +117,15 @@ async function waitAndReport(
     console.error(`No run finished within ${options.timeout}s; the job is still queued.`);
     return ExitCode.failed;
   }
-  console.log(options.json === true ? JSON.stringify(run) : describeRun(run));
+  console.log(options.json === true ? JSON.stringify(runJson(run, options)) : describeRun(run));
   return run.status === 'succeeded' ? ExitCode.ok : ExitCode.failed;
+}
+
+/** The keys `sync --json` prints too, so that scripts read both alike. */
+function runJson(run: FinishedRun, options: EnqueueOptions) {
+  const { id, status, error, ...counts } = run;
+  const request = { integratedAccountId: options.account, licenseId: options.license ?? null };
+  return { runId: id, ...request, status, counts, error };
 }
 
 function describeRun(run: FinishedRun): string {

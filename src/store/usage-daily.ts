@@ -1,0 +1,72 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from './database.js';
+
+export interface UsageDay {
+  integratedAccountId: string;
+  runId: number;
+  /** The day of the rows is the UTC date on which this pass (or refresh) started. */
+  passStartedAt: string;
+  /** Set for a refresh: only this license's row changes. */
+  licenseId?: string;
+}
+
+/**
+ * Records the day's usage of the account's live licenses, in the transaction that completes
+ * a successful run. It replaces what an earlier run of the same day wrote, so running it
+ * twice leaves the same rows, and a license that is no longer live loses its row for the day.
+ * A row whose figures did not change is left alone (its `run_id` stays that of the run that
+ * wrote them): a second run of the day then costs reads, not a rewrite of every row.
+ */
+export async function recordDailyUsage(db: Db, usage: UsageDay): Promise<void> {
+  await dropRowsNoLongerLive(db, usage);
+  await writeLiveRows(db, usage);
+}
+
+function dropRowsNoLongerLive(db: Db, usage: UsageDay) {
+  return db.execute(sql`
+    delete from license_usage_daily u
+    where u.integrated_account_id = ${usage.integratedAccountId}
+      and u.day = ${usageDay(usage)}
+      and ${onlyLicense(sql.raw('u.license_id'), usage)}
+      and not exists (
+        select 1 from licenses l
+        where l.integrated_account_id = u.integrated_account_id
+          and l.id = u.license_id
+          and l.deleted_at is null)
+  `);
+}
+
+function writeLiveRows(db: Db, usage: UsageDay) {
+  return db.execute(sql`
+    insert into license_usage_daily as u (
+      integrated_account_id, license_id, day, name, status, is_paid, currency, unit_amount,
+      assigned_quantity, available_quantity, run_id, recorded_at)
+    select
+      l.integrated_account_id, l.id, ${usageDay(usage)}, l.name, l.status, l.is_paid,
+      l.currency, l.unit_amount, l.assigned_quantity, l.available_quantity, ${usage.runId}, now()
+    from licenses l
+    where l.integrated_account_id = ${usage.integratedAccountId}
+      and l.deleted_at is null
+      and ${onlyLicense(sql.raw('l.id'), usage)}
+    on conflict (integrated_account_id, license_id, day) do update set
+      name = excluded.name,
+      status = excluded.status,
+      is_paid = excluded.is_paid,
+      currency = excluded.currency,
+      unit_amount = excluded.unit_amount,
+      assigned_quantity = excluded.assigned_quantity,
+      available_quantity = excluded.available_quantity,
+      run_id = excluded.run_id,
+      recorded_at = excluded.recorded_at
+    where (u.name, u.status, u.is_paid, u.currency, u.unit_amount,
+           u.assigned_quantity, u.available_quantity)
+      is distinct from (excluded.name, excluded.status, excluded.is_paid, excluded.currency,
+           excluded.unit_amount, excluded.assigned_quantity, excluded.available_quantity)
+  `);
+}
+
+const usageDay = (usage: UsageDay) =>
+  sql`(${usage.passStartedAt}::timestamptz at time zone 'UTC')::date`;
+
+const onlyLicense = (column: SQL, usage: UsageDay) =>
+  usage.licenseId === undefined ? sql`true` : sql`${column} = ${usage.licenseId}`;
