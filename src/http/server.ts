@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { Redis } from 'ioredis';
 import type { HttpConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
@@ -63,6 +64,8 @@ function buildApp(parts: HttpServerParts): Hono {
   const { logger } = parts;
   const app = new Hono();
   app.onError((error, c) => {
+    // Hono's own middleware answers by throwing, e.g. Basic auth's 401 with its challenge.
+    if (error instanceof HTTPException) return error.getResponse();
     logger.error({ err: error, path: c.req.path }, 'HTTP request failed');
     return c.json({ error: 'internal error; see the worker log' }, 500);
   });
