@@ -5,6 +5,7 @@ import {
   enqueueSyncAll,
   type LicenseQueue,
 } from '../src/queue/license-queue.js';
+import { withAccountLock } from '../src/store/account-lock.js';
 import { captureLogger } from './support/capture-logger.js';
 import { dumpAllTables } from './support/test-database.js';
 import { deliver, signature, trutoEvent } from './support/webhook-client.js';
@@ -156,6 +157,35 @@ describe('the deleted event', () => {
     const outcome = await completedJob(queue, queued.jobId);
     expect(outcome).toEqual({ status: 'skipped', reason: 'deleted in Truto' });
     expect(await runsOf('gone')).toHaveLength(1);
+    await close();
+  });
+});
+
+describe('a deleted event while the account syncs', () => {
+  it('answers 503 and acts when Truto delivers it again after the sync', async () => {
+    bed.standIn.setAccount({ id: 'busy-gone', licenses: 4 });
+    const { url, queue, close } = await startWithWebhooks('busy-deleted');
+    await enqueueAccountSync(queue, { integratedAccountId: 'busy-gone', trigger: 'on-demand' });
+    await finishedRuns('busy-gone', 1);
+    const event = trutoEvent('deleted', 'busy-gone');
+
+    const whileSyncing = await withAccountLock(bed.database, 'busy-gone', () =>
+      deliver(url, event, SECRET),
+    );
+    expect(whileSyncing.status).toBe(503);
+    const { rows } = await bed.database.pool.query(
+      "select id from licenses where integrated_account_id = 'busy-gone' and deleted_at is null",
+    );
+    expect(rows).toHaveLength(4);
+
+    expect(await deliver(url, event, SECRET)).toEqual({
+      status: 200,
+      text: '{"status":"deleted"}',
+    });
+    const left = await bed.database.pool.query(
+      "select id from licenses where integrated_account_id = 'busy-gone' and deleted_at is null",
+    );
+    expect(left.rows).toEqual([]);
     await close();
   });
 });

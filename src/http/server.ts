@@ -84,7 +84,7 @@ function buildApp(parts: HttpServerParts): Hono {
       redis: parts.redis,
       queuePrefix: parts.queuePrefix,
     },
-    { db: parts.database.db, queue: parts.queue, logger },
+    { database: parts.database, queue: parts.queue, logger },
   );
   return app;
 }

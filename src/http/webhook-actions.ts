@@ -5,12 +5,13 @@ import {
   holdForReauthorization,
   releaseReauthorizationHold,
 } from '../store/account-holds.js';
-import type { Db } from '../store/database.js';
+import { withAccountLock } from '../store/account-lock.js';
+import type { Database } from '../store/database.js';
 import { markAccountDeleted } from '../store/mark-deleted.js';
 import type { WebhookEvent } from './webhook-verification.js';
 
 export interface WebhookActionDependencies {
-  db: Db;
+  database: Database;
   queue: LicenseQueue;
   logger: Logger;
 }
@@ -58,18 +59,20 @@ const ACTIONS: Partial<Record<string, Action>> = {
   'integrated_account:created': queueSync,
   'integrated_account:active': queueSync,
   'integrated_account:reactivated': async (deps, accountId, event) => {
-    await releaseReauthorizationHold(deps.db, accountId);
+    await releaseReauthorizationHold(deps.database.db, accountId);
     return queueSync(deps, accountId, event);
   },
   'integrated_account:authentication_error': async (deps, accountId) => {
-    await holdForReauthorization(deps.db, accountId);
+    await holdForReauthorization(deps.database.db, accountId);
     return 'held';
   },
   'integrated_account:deleted': async (deps, accountId) => {
-    // The hold is recorded first: a sync queued meanwhile is skipped, not run against an
-    // account that is gone.
-    await holdDeletedAccount(deps.db, accountId);
-    await markAccountDeleted(deps.db, accountId);
+    // The hold comes first, so that no sync starts from now on; a sync already running would
+    // write licenses back, so the deletion waits for the account's lock. When a sync holds
+    // it, the AccountBusyError makes the endpoint answer 503 and Truto deliver again.
+    const { db } = deps.database;
+    await holdDeletedAccount(db, accountId);
+    await withAccountLock(deps.database, accountId, () => markAccountDeleted(db, accountId));
     return 'deleted';
   },
 };

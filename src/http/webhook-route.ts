@@ -1,6 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Redis } from 'ioredis';
+import { AccountBusyError } from '../store/account-lock.js';
 import { actOnWebhookEvent, type WebhookActionDependencies } from './webhook-actions.js';
 import { WebhookDeliveries } from './webhook-deliveries.js';
 import { freshness, hasValidSignature, parseWebhookEvent } from './webhook-verification.js';
@@ -21,8 +22,8 @@ export interface WebhookSettings {
  * Mounts `POST /webhooks/truto` where a secret is configured. Answers: 401 for a missing or
  * wrong signature, 400 for a body that is not an event, 413 for one over 64 KiB, 422 for an
  * event created outside the accepted window, and 200 for the rest, a repeated delivery
- * included (Truto would otherwise retry it). A failure while acting answers 500 and forgets
- * the delivery, so that Truto's retry acts on it.
+ * included (Truto would otherwise retry it). A failure while acting answers 500 (503 for a
+ * deletion while the account syncs) and forgets the delivery, so that Truto's retry acts.
  */
 export function mountWebhooks(
   app: Hono,
@@ -61,7 +62,9 @@ export function mountWebhooks(
       return c.json({ status: await actOnWebhookEvent(deps, event) });
     } catch (error) {
       await deliveries.release(event.id).catch(() => undefined);
-      throw error;
+      if (!(error instanceof AccountBusyError)) throw error;
+      deps.logger.info({ deliveryId: event.id, event: event.name }, 'webhook event deferred');
+      return c.json({ error: 'the account is being synced; deliver the event again' }, 503);
     }
   });
 }
