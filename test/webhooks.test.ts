@@ -49,9 +49,9 @@ async function accountRow(accountId: string) {
 /** What a job returned, once it has completed. */
 async function completedJob(queue: LicenseQueue, jobId: string): Promise<JobOutcome> {
   return eventually(async () => {
-    const job = await queue.getJob(jobId);
-    if ((await job?.getState()) !== 'completed') return undefined;
-    return job?.returnvalue as JobOutcome;
+    // The state first: a job read while it runs has no return value yet.
+    if ((await queue.getJobState(jobId)) !== 'completed') return undefined;
+    return (await queue.getJob(jobId))?.returnvalue as JobOutcome;
   }, `job ${jobId} to complete`);
 }
 
