@@ -135,6 +135,19 @@ describe('an account held by authentication_error', () => {
   });
 });
 
+describe('a sync asked for by hand', () => {
+  it('makes a waiting sync of the account it joins run even if the account is held', async () => {
+    const { queue, close } = testQueue(bed.environment('force-joins'));
+    const request = { integratedAccountId: 'joined', trigger: 'webhook' as const };
+
+    const first = await enqueueAccountSync(queue, request);
+    const joined = await enqueueAccountSync(queue, { ...request, force: true });
+    expect(joined).toEqual({ jobId: first.jobId, merged: true });
+    expect((await queue.getJob(first.jobId))?.data).toMatchObject({ force: true });
+    await close();
+  });
+});
+
 describe('the deleted event', () => {
   it('marks every license of the account deleted and skips its queued syncs', async () => {
     bed.standIn.setAccount({ id: 'gone', licenses: 7 });

@@ -12,6 +12,9 @@ import { mountHealth } from './health.js';
 import type { SyncMetrics } from './metrics.js';
 import { mountWebhooks } from './webhook-route.js';
 
+/** How long requests in flight may take to answer once the server closes. */
+const CLOSE_GRACE_MS = 5_000;
+
 /** What the worker's HTTP server serves from. */
 export interface HttpServerParts {
   config: HttpConfig & { port: number };
@@ -54,8 +57,13 @@ export async function startHttpServer(parts: HttpServerParts): Promise<RunningHt
       server.close(() => {
         resolve();
       });
-      // Scrapers and probes keep connections open; the worker is stopping, so cut them.
-      if ('closeAllConnections' in server) server.closeAllConnections();
+      // Idle keep-alive connections of scrapers and probes close now; a request in flight
+      // (a webhook being acted on) gets a moment to answer before its connection is cut.
+      if (!('closeAllConnections' in server)) return;
+      server.closeIdleConnections();
+      setTimeout(() => {
+        server.closeAllConnections();
+      }, CLOSE_GRACE_MS).unref();
     });
   return { url, close };
 }
