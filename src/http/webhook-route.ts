@@ -4,7 +4,12 @@ import type { Redis } from 'ioredis';
 import { AccountBusyError } from '../store/account-lock.js';
 import { actOnWebhookEvent, type WebhookActionDependencies } from './webhook-actions.js';
 import { WebhookDeliveries } from './webhook-deliveries.js';
-import { freshness, hasValidSignature, parseWebhookEvent } from './webhook-verification.js';
+import {
+  freshness,
+  hasValidSignature,
+  parseWebhookEvent,
+  type WebhookEvent,
+} from './webhook-verification.js';
 
 export const WEBHOOK_PATH = '/webhooks/truto';
 
@@ -39,20 +44,8 @@ export function mountWebhooks(
   const tooLarge = (c: Context) => refuse(c, deps, 413, 'the body is larger than 64 KiB');
 
   app.post(WEBHOOK_PATH, bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge }), async (c) => {
-    const rawBody = new Uint8Array(await c.req.arrayBuffer());
-    if (!hasValidSignature(rawBody, c.req.header('x-truto-signature'), secret)) {
-      return refuse(c, deps, 401, 'the signature is missing or wrong');
-    }
-    const event = parseWebhookEvent(rawBody);
-    if (typeof event === 'string') return refuse(c, deps, 400, event);
-    const age = freshness(event, settings.maxAgeMs);
-    if (age !== 'fresh')
-      return refuse(
-        c,
-        deps,
-        422,
-        `the event was created too far in the ${age === 'stale' ? 'past' : 'future'}`,
-      );
+    const event = await readVerifiedEvent(c, secret, settings.maxAgeMs, deps);
+    if (event instanceof Response) return event;
 
     if (!(await deliveries.claim(event.id))) {
       deps.logger.info({ deliveryId: event.id, event: event.name }, 'webhook delivery repeated');
@@ -67,6 +60,28 @@ export function mountWebhooks(
       return c.json({ error: 'the account is being synced; deliver the event again' }, 503);
     }
   });
+}
+
+const AGE_REASONS = {
+  stale: 'the event is older than the accepted window',
+  future: 'the event is dated further ahead than the accepted window',
+};
+
+/** The event, once signed, well-formed and fresh; otherwise the answer refusing it. */
+async function readVerifiedEvent(
+  c: Context,
+  secret: string,
+  maxAgeMs: number,
+  deps: WebhookActionDependencies,
+): Promise<WebhookEvent | Response> {
+  const rawBody = new Uint8Array(await c.req.arrayBuffer());
+  if (!hasValidSignature(rawBody, c.req.header('x-truto-signature'), secret)) {
+    return refuse(c, deps, 401, 'the signature is missing or wrong');
+  }
+  const event = parseWebhookEvent(rawBody);
+  if (typeof event === 'string') return refuse(c, deps, 400, event);
+  const age = freshness(event, maxAgeMs);
+  return age === 'fresh' ? event : refuse(c, deps, 422, AGE_REASONS[age]);
 }
 
 function refuse(

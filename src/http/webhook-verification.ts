@@ -78,7 +78,11 @@ export function parseWebhookEvent(rawBody: Uint8Array): WebhookEvent | string {
  * Whether the event was created within `maxAgeMs` of now, either way: an old one may be a
  * replay whose id was forgotten, and one from the future may be kept for later replay.
  */
-export function freshness(event: WebhookEvent, maxAgeMs: number, now = Date.now()) {
+export function freshness(
+  event: WebhookEvent,
+  maxAgeMs: number,
+  now = Date.now(),
+): 'fresh' | 'stale' | 'future' {
   if (event.createdAt < now - maxAgeMs) return 'stale';
   if (event.createdAt > now + maxAgeMs) return 'future';
   return 'fresh';
