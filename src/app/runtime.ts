@@ -1,8 +1,9 @@
 import { requireApiToken, type Config } from '../config/config.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { openDatabase, type Database } from '../store/database.js';
-import { TrutoClient, type RequestGate } from '../truto/truto-client.js';
+import { TrutoClient, type RequestGate, type RequestObserver } from '../truto/truto-client.js';
 import type { SyncDependencies } from '../sync/sync-account.js';
+import type { RunObserver } from '../sync/sync-types.js';
 
 /** The long-lived pieces a command or a worker needs, built once from the configuration. */
 export interface Runtime {
@@ -28,6 +29,7 @@ export function openRuntime(config: Config, logger = createLogger(config.logLeve
 export function syncDependencies(
   runtime: Runtime,
   gate?: RequestGate,
+  observer?: RequestObserver & RunObserver,
 ): SyncDependencies & { truto: TrutoClient } {
   const { config, logger, database } = runtime;
   const truto = new TrutoClient({
@@ -36,6 +38,7 @@ export function syncDependencies(
     recordLimits: { maxChars: config.sync.maxRecordChars, maxDepth: config.sync.maxRecordDepth },
     logger,
     gate,
+    observer,
   });
   return {
     database,
@@ -44,5 +47,6 @@ export function syncDependencies(
     logger,
     tuning: config.sync,
     queryParams: config.truto.queryParams,
+    observer,
   };
 }

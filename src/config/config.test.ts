@@ -91,3 +91,51 @@ describe('TRUTO_QUERY_PARAMS', () => {
     expect(() => loadConfig({ TRUTO_QUERY_PARAMS: '{oops' })).toThrow(/TRUTO_QUERY_PARAMS.*JSON/);
   });
 });
+
+describe('the HTTP settings', () => {
+  it('serve on 0.0.0.0:3000 with neither board nor webhooks by default', () => {
+    expect(loadConfig({}).http).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      admin: null,
+      webhookSecret: undefined,
+      webhookMaxAgeMs: 300_000,
+    });
+  });
+
+  it('turn the server off with HTTP_PORT=off, and refuse a port that is not one', () => {
+    expect(loadConfig({ HTTP_PORT: 'off' }).http.port).toBeNull();
+    expect(loadConfig({ HTTP_PORT: '0' }).http.port).toBe(0);
+    expect(() => loadConfig({ HTTP_PORT: '70000' })).toThrow(/HTTP_PORT/);
+  });
+
+  it('ask for both admin settings or neither, without echoing the password', () => {
+    const password = 'a-long-admin-password';
+    expect(() => loadConfig({ ADMIN_PASSWORD: password })).toThrow(
+      expect.objectContaining({
+        message: expect.stringMatching(/ADMIN_USERNAME, ADMIN_PASSWORD: set both/) as string,
+      }),
+    );
+    expect(() => loadConfig({ ADMIN_PASSWORD: password })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining(password) as string }),
+    );
+    const config = loadConfig({ ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: password });
+    expect(config.http.admin).toEqual({ username: 'ops', password });
+  });
+
+  it('refuse a short admin password or webhook secret without echoing it', () => {
+    const environment = {
+      ADMIN_USERNAME: 'ops',
+      ADMIN_PASSWORD: 'short',
+      TRUTO_WEBHOOK_SECRET: 'tiny',
+    };
+    expect(() => loadConfig(environment)).toThrow(
+      expect.objectContaining({
+        message: expect.stringMatching(/ADMIN_PASSWORD[\s\S]*TRUTO_WEBHOOK_SECRET/) as string,
+      }),
+    );
+    expect(() => loadConfig(environment)).toThrow(
+      expect.objectContaining({ message: expect.not.stringMatching(/short|tiny/) as string }),
+    );
+  });
+});

@@ -18,6 +18,19 @@ export interface Config {
   rateLimits: RateLimitConfig;
   /** Integrations known to list licenses; `null`: ask Truto's capabilities endpoint. */
   licenseIntegrations: string[] | null;
+  http: HttpConfig;
+}
+
+export interface HttpConfig {
+  /** `null`: the worker serves no HTTP at all (`HTTP_PORT=off`); 0 picks a free port. */
+  port: number | null;
+  host: string;
+  /** Bull Board is mounted only when both are set. */
+  admin: { username: string; password: string } | null;
+  /** `POST /webhooks/truto` is mounted only when it is set. */
+  webhookSecret: string | undefined;
+  /** Events created longer ago than this, or as far ahead, are refused. */
+  webhookMaxAgeMs: number;
 }
 
 export interface QueueConfig {
@@ -166,6 +179,14 @@ const environmentSchema = z.object({
         .filter(Boolean),
     )
     .optional(),
+  HTTP_PORT: z.union([z.literal('off'), integer(0, 65_535)]).default(3_000),
+  // All interfaces by default: probes and Prometheus reach a container on its own address,
+  // not on loopback. 127.0.0.1 keeps the server to the machine.
+  HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  ADMIN_USERNAME: z.string().min(1).optional(),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  TRUTO_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  WEBHOOK_MAX_AGE_MS: integer(1_000, 86_400_000).default(300_000),
 });
 
 /**
@@ -194,6 +215,12 @@ function parseEnvironment(environment: NodeJS.ProcessEnv): Config {
     throw new ConfigError(
       'The configuration is not valid:\n  - TRUTO_RETRY_MIN_DELAY_MS: must not exceed ' +
         'TRUTO_RETRY_MAX_DELAY_MS',
+    );
+  }
+  if ((env.ADMIN_USERNAME === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+    throw new ConfigError(
+      'The configuration is not valid:\n  - ADMIN_USERNAME, ADMIN_PASSWORD: set both to ' +
+        'serve the queue board, or neither',
     );
   }
   return {
@@ -239,6 +266,16 @@ function parseEnvironment(environment: NodeJS.ProcessEnv): Config {
       windowMs: env.RATE_LIMIT_WINDOW_MS,
     },
     licenseIntegrations: env.LICENSE_INTEGRATIONS ?? null,
+    http: {
+      port: env.HTTP_PORT === 'off' ? null : env.HTTP_PORT,
+      host: env.HTTP_HOST,
+      admin:
+        env.ADMIN_USERNAME !== undefined && env.ADMIN_PASSWORD !== undefined
+          ? { username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD }
+          : null,
+      webhookSecret: env.TRUTO_WEBHOOK_SECRET,
+      webhookMaxAgeMs: env.WEBHOOK_MAX_AGE_MS,
+    },
   };
 }
 

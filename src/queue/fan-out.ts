@@ -28,6 +28,11 @@ export interface FanOutDependencies {
   logger: Logger;
   /** Integrations known to list licenses; `null`: ask each active account's capabilities. */
   licenseIntegrations: string[] | null;
+  /**
+   * True where Truto's webhooks hold and release accounts that need re-authorization: the
+   * listing then cannot release one, and a held account is skipped even if listed active.
+   */
+  keepReauthHolds?: boolean;
   signal?: AbortSignal;
 }
 
@@ -64,14 +69,17 @@ export async function fanOut(
   for await (const page of pages) {
     summary.listed += page.length;
     const decided = await decidePage(deps, page);
-    await upsertListedAccounts(
+    const held = await upsertListedAccounts(
       deps.db,
       decided.map(({ listing }) => listing),
+      deps.keepReauthHolds,
     );
 
     const toSync: AccountToSync[] = [];
     for (const { listing, verdict } of decided) {
-      if (verdict.sync) {
+      if (verdict.sync && held.has(listing.id)) {
+        skip('held: needs re-authorization');
+      } else if (verdict.sync) {
         toSync.push({ integratedAccountId: listing.id, integration: listing.integration });
       } else {
         skip(verdict.reason);

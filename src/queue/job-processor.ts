@@ -1,6 +1,7 @@
 import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import { ConfigError } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
+import { syncHold } from '../store/account-holds.js';
 import { AccountBusyError } from '../store/account-lock.js';
 import type { RunCounts } from '../store/runs.js';
 import { refreshLicense } from '../sync/refresh-license.js';
@@ -22,6 +23,8 @@ export interface ProcessorContext {
   deps: SyncDependencies & { truto: TrutoClient };
   queue: LicenseQueue;
   licenseIntegrations: string[] | null;
+  /** See `FanOutDependencies.keepReauthHolds`. */
+  keepReauthHolds: boolean;
   logger: Logger;
   /** Aborts when the worker shuts down: running syncs stop at their next batch. */
   shutdown: AbortSignal;
@@ -56,6 +59,13 @@ async function runAccountSync(
   token: string | undefined,
 ): Promise<JobOutcome> {
   const { data } = job;
+  const hold =
+    data.force === true ? null : await syncHold(context.deps.database.db, data.integratedAccountId);
+  if (hold !== null) {
+    const fields = { jobId: job.id, integratedAccountId: data.integratedAccountId, reason: hold };
+    context.logger.info(fields, 'sync skipped: the account is held');
+    return { status: 'skipped', reason: hold };
+  }
   // A full sync starts over once; if it is retried or resumed by another worker, it goes on
   // from the checkpoint its first run left, like any other.
   if (data.full) await job.updateData({ ...data, full: false });
@@ -99,6 +109,7 @@ async function runFanOut(context: ProcessorContext, job: Job<JobData>): Promise<
       db: context.deps.database.db,
       logger: context.logger,
       licenseIntegrations: context.licenseIntegrations,
+      keepReauthHolds: context.keepReauthHolds,
       signal: context.shutdown,
     },
     (accounts) => enqueueAccountSyncs(context.queue, accounts, trigger, priority),

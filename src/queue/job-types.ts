@@ -16,6 +16,8 @@ export interface SyncAccountData {
   integration: string | null;
   full: boolean;
   trigger: RunTrigger;
+  /** Runs even when the account is held (needs re-authorization, deleted): asked by hand. */
+  force?: boolean;
 }
 
 export interface SyncAllData {
@@ -37,7 +39,9 @@ export const Priority = { onDemand: 1, scheduled: 10 } as const;
 /** What a finished job returns, as BullMQ stores it. */
 export interface JobOutcome {
   runId?: number;
-  status: 'succeeded' | 'failed';
+  status: 'succeeded' | 'failed' | 'skipped';
+  /** Why a job was skipped. */
+  reason?: string;
   counts?: Record<string, number>;
   enqueued?: number;
 }

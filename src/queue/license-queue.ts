@@ -83,6 +83,8 @@ export interface AccountSyncRequest {
   full?: boolean;
   trigger: RunTrigger;
   priority?: number;
+  /** Sync even an account that is held; see `SyncAccountData.force`. */
+  force?: boolean;
 }
 
 /**
@@ -100,6 +102,7 @@ export async function enqueueAccountSync(
     integration: request.integration ?? null,
     full: request.full === true,
     trigger: request.trigger,
+    ...(request.force === true ? { force: true } : {}),
   };
   const priority = request.priority ?? Priority.onDemand;
   const options = accountSyncOptions(data.integratedAccountId, priority);
@@ -174,6 +177,13 @@ async function strengthenWaitingJob(
   if (job === undefined) return;
   const state = await job.getState();
   if (state !== 'waiting' && state !== 'prioritized' && state !== 'delayed') return;
-  if (data.full && !job.data.full) await job.updateData({ ...job.data, full: true });
+  const stronger = {
+    ...job.data,
+    full: job.data.full || data.full,
+    ...(data.force === true ? { force: true } : {}),
+  };
+  if (stronger.full !== job.data.full || stronger.force !== job.data.force) {
+    await job.updateData(stronger);
+  }
   if (priority < job.priority) await job.changePriority({ priority });
 }

@@ -7,15 +7,19 @@ import { requireApiToken } from '../config/config.js';
 import { redactUrl } from '../config/redact-url.js';
 import { createJobProcessor } from './job-processor.js';
 import { QUEUE_NAME, type JobData, type JobOutcome } from './job-types.js';
-import { openLicenseQueue } from './license-queue.js';
+import { openLicenseQueue, type LicenseQueue } from './license-queue.js';
 import { connectRedis } from './redis-connection.js';
 import { registerSchedule } from './schedule.js';
+import { createMetrics, type SyncMetrics } from '../http/metrics.js';
+import { startHttpServer, type RunningHttpServer } from '../http/server.js';
 
 export interface RunningWorker {
   /** Stops taking jobs, lets running syncs commit and step back, then closes everything. */
   stop(): Promise<void>;
   /** Settles when the worker has stopped, whoever stopped it. */
   stopped: Promise<void>;
+  /** Where its HTTP server listens; `null` with `HTTP_PORT=off`. */
+  httpUrl: string | null;
 }
 
 /**
@@ -37,12 +41,14 @@ export async function startWorker(runtime: Runtime): Promise<RunningWorker> {
     keyPrefix: `${config.queue.prefix}:rate`,
     tokenFingerprint: tokenFingerprint(apiToken),
   });
-  const deps = syncDependencies(runtime, gate);
+  const { metrics, server } = await serveHttp(runtime, redis, queue);
+  const deps = syncDependencies(runtime, gate, metrics);
   const shutdown = new AbortController();
   const processor = createJobProcessor({
     deps,
     queue,
     licenseIntegrations: config.licenseIntegrations,
+    keepReauthHolds: server !== null && config.http.webhookSecret !== undefined,
     logger,
     shutdown: shutdown.signal,
   });
@@ -70,10 +76,14 @@ export async function startWorker(runtime: Runtime): Promise<RunningWorker> {
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
-    stopping ??= stopWorker(worker, redis, runtime, shutdown, async () => {
-      await queue.close();
-      await deps.truto.close();
-    });
+    // The HTTP server goes first, so that no webhook acts on a queue or pool being closed.
+    stopping ??= (async () => {
+      await server?.close();
+      await stopWorker(worker, redis, runtime, shutdown, async () => {
+        await queue.close();
+        await deps.truto.close();
+      });
+    })();
     return stopping;
   };
   const stopped = new Promise<void>((resolve) => {
@@ -81,7 +91,35 @@ export async function startWorker(runtime: Runtime): Promise<RunningWorker> {
       resolve();
     });
   });
-  return { stop, stopped };
+  return { stop, stopped, httpUrl: server?.url ?? null };
+}
+
+/**
+ * Starts the HTTP server and the metrics it serves, unless `HTTP_PORT=off`. The metrics
+ * exist only to be served: with the server off, nothing observes the runs.
+ */
+async function serveHttp(
+  runtime: Runtime,
+  redis: Redis,
+  queue: LicenseQueue,
+): Promise<{ metrics?: SyncMetrics; server: RunningHttpServer | null }> {
+  const { config, logger, database } = runtime;
+  const { port } = config.http;
+  if (port === null) {
+    logger.info('HTTP server off (HTTP_PORT=off): no health, metrics, board or webhooks');
+    return { server: null };
+  }
+  const metrics = createMetrics({ queue, db: database.db, logger });
+  const server = await startHttpServer({
+    config: { ...config.http, port },
+    queuePrefix: config.queue.prefix,
+    logger,
+    database,
+    redis,
+    queue,
+    metrics,
+  });
+  return { metrics, server };
 }
 
 async function stopWorker(

@@ -11,19 +11,29 @@ export type AccountListing = ListedAccount & {
 /**
  * Records what Truto's listing says of each account, in one statement whatever the number
  * of accounts: each column travels as one array and UNNEST makes rows of them again.
+ * Returns the ids of the listed accounts that are left needing re-authorization.
  *
  * Only the listing's own columns are written; the run columns (`last_run_*`,
- * `last_success_at`, `consecutive_failures`, `last_error`) belong to the runs.
+ * `last_success_at`, `consecutive_failures`, `last_error`) belong to the runs. With
+ * `keepReauthHolds`, a listing may set `needs_reauth` but not clear it: Truto's webhook
+ * events clear it instead, and a listing that began before the event cannot overrule it.
  */
-export async function upsertListedAccounts(db: Db, accounts: AccountListing[]): Promise<void> {
+export async function upsertListedAccounts(
+  db: Db,
+  accounts: AccountListing[],
+  keepReauthHolds = false,
+): Promise<Set<string>> {
   const rows = lastOfEachId(accounts);
-  if (rows.length === 0) return;
+  if (rows.length === 0) return new Set();
   const column = <K extends keyof AccountListing>(key: K) => sql.param(rows.map((row) => row[key]));
   const supports = rows.map(({ supportsLicenses }) =>
     supportsLicenses === null ? null : String(supportsLicenses),
   );
 
-  await db.execute(sql`
+  const needsReauth = keepReauthHolds
+    ? sql`a.needs_reauth or excluded.needs_reauth`
+    : sql`excluded.needs_reauth`;
+  const result = await db.execute<{ id: string; needs_reauth: boolean }>(sql`
     insert into integrated_accounts as a (
       id, tenant_id, integration, truto_status, supports_licenses, needs_reauth,
       listed_at, updated_at)
@@ -38,10 +48,12 @@ export async function upsertListedAccounts(db: Db, accounts: AccountListing[]): 
       integration = excluded.integration,
       truto_status = excluded.truto_status,
       supports_licenses = coalesce(excluded.supports_licenses, a.supports_licenses),
-      needs_reauth = excluded.needs_reauth,
+      needs_reauth = ${needsReauth},
       listed_at = excluded.listed_at,
       updated_at = excluded.updated_at
+    returning id, needs_reauth
   `);
+  return new Set(result.rows.filter((row) => row.needs_reauth).map((row) => row.id));
 }
 
 export interface KnownAccount {

@@ -18,3 +18,9 @@ export async function markUnseenDeleted(
   `);
   return result.rowCount ?? 0;
 }
+
+/** Marks deleted every license of an account that Truto says was deleted. */
+export async function markAccountDeleted(db: Db, integratedAccountId: string): Promise<number> {
+  // Every stored time is before 'infinity': no license of the account counts as seen.
+  return markUnseenDeleted(db, integratedAccountId, 'infinity');
+}

@@ -1,13 +1,13 @@
 import { recordRunOutcome } from '../store/account-outcomes.js';
 import { clearCheckpoint } from '../store/checkpoints.js';
 import { markUnseenDeleted } from '../store/mark-deleted.js';
-import { finishRun, type RunCounts } from '../store/runs.js';
+import { finishRun, type RunCounts, type RunTrigger } from '../store/runs.js';
 import { recordDailyUsage } from '../store/usage-daily.js';
 import { applyHeldLicenses, countBatch } from '../store/write-batch.js';
 import { TrutoError } from '../truto/truto-error.js';
 import { withDatabaseRetries } from './database-retry.js';
 import { describeFailure, RepeatedCursorError } from './sync-errors.js';
-import type { Pass, SyncDependencies } from './sync-types.js';
+import type { Pass, RunResult, SyncDependencies } from './sync-types.js';
 
 /**
  * Ends a complete pass in one transaction: deletions, the day's usage rows, the checkpoint's
@@ -80,6 +80,17 @@ export async function recordFailure(
       'could not record the failed run; the next run closes it',
     );
   });
+}
+
+/** Tells the observer, if there is one, how a run ended. */
+export function reportRunEnded(
+  deps: SyncDependencies,
+  trigger: RunTrigger,
+  result: RunResult,
+): RunResult {
+  const { status, counts, durationMs } = result;
+  deps.observer?.onRunEnded({ trigger, status, counts, durationMs });
+  return result;
 }
 
 function isAccountProblem(error: Error): boolean {

@@ -16,6 +16,7 @@ import { withDatabaseRetries } from './database-retry.js';
 import { recordRows } from './record-rows.js';
 import type { RunResult, SyncDependencies } from './sync-account.js';
 import { describeFailure } from './sync-errors.js';
+import { reportRunEnded } from './end-run.js';
 
 export interface RefreshRequest {
   integratedAccountId: string;
@@ -37,6 +38,10 @@ export async function refreshLicense(
   deps: SyncDependencies,
   request: RefreshRequest,
 ): Promise<RunResult> {
+  return reportRunEnded(deps, request.trigger, await refreshAsRun(deps, request));
+}
+
+async function refreshAsRun(deps: SyncDependencies, request: RefreshRequest): Promise<RunResult> {
   const { db } = deps.database;
   const { integratedAccountId, licenseId } = request;
   const started = performance.now();

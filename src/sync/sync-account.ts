@@ -3,7 +3,7 @@ import { clearCheckpoint, loadCheckpoint } from '../store/checkpoints.js';
 import { dropStaleHeldLicenses } from '../store/held-licenses.js';
 import { closeInterruptedRuns, databaseNow, emptyCounts, startRun } from '../store/runs.js';
 import { BatchWriter } from './batch-writer.js';
-import { asError, completePass, recordFailure } from './end-run.js';
+import { asError, completePass, recordFailure, reportRunEnded } from './end-run.js';
 import { readPass } from './read-pass.js';
 import type { Pass, RunResult, SyncDependencies, SyncRequest } from './sync-types.js';
 
@@ -17,9 +17,10 @@ export type { LicenseSource, RunResult, SyncDependencies, SyncRequest } from './
  * run at all throws.
  */
 export async function syncAccount(deps: SyncDependencies, request: SyncRequest) {
-  return withAccountLock(deps.database, request.integratedAccountId, (lockLost) =>
+  const result = await withAccountLock(deps.database, request.integratedAccountId, (lockLost) =>
     runLocked(deps, request, lockLost),
   );
+  return reportRunEnded(deps, request.trigger, result);
 }
 
 async function runLocked(

@@ -23,6 +23,21 @@ export interface SyncDependencies {
   logger: Logger;
   tuning: SyncTuning;
   queryParams: QueryParamRules;
+  /** Told of every run that ends, e.g. for metrics; nothing is told without one. */
+  observer?: RunObserver;
+}
+
+/** What a finished run tells its observer. */
+export interface EndedRun {
+  trigger: RunTrigger;
+  status: 'succeeded' | 'failed';
+  counts: RunCounts;
+  durationMs: number;
+}
+
+/** Receives each ended run. Calls must return at once and never throw. */
+export interface RunObserver {
+  onRunEnded(run: EndedRun): void;
 }
 
 export interface SyncRequest {

@@ -17,6 +17,16 @@ export interface TrutoClientOptions extends Omit<TrutoConfig, 'apiToken' | 'quer
   logger: Logger;
   /** Waits for a slot under the shared rate limits before each request, where there are any. */
   gate?: RequestGate;
+  /** Told of every response and retry, e.g. for metrics; nothing is told without one. */
+  observer?: RequestObserver;
+}
+
+/** What the client tells of its traffic. Calls must return at once and never throw. */
+export interface RequestObserver {
+  /** A response arrived with this status, or `null`: none did (network error, time-out). */
+  onResponse(status: number | null): void;
+  /** A failed request is about to be tried again; `kind` is the TrutoError kind. */
+  onRetry(kind: string): void;
 }
 
 /** Holds each request until the rate limits it counts against have room for it. */
@@ -170,8 +180,10 @@ export class TrutoClient {
         signal: context.signal,
       });
     } catch (error) {
+      this.#options.observer?.onResponse(null);
       throw asNetworkError(error, context.subject, this.#options.apiUrl);
     }
+    this.#options.observer?.onResponse(response.statusCode);
     if (response.statusCode >= 200 && response.statusCode < 300) return response;
 
     const text = await readText(response.body, MAX_ERROR_BODY_BYTES).catch(() => '');
@@ -196,16 +208,18 @@ export class TrutoClient {
       signal: context.signal,
       shouldRetry: ({ error }) => error instanceof TrutoError && error.retryable,
       shouldConsumeRetry: ({ error }) => !isRateLimit(error),
-      onFailedAttempt: async ({ error, attemptNumber }) => {
+      onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
         if (!(error instanceof TrutoError) || !error.retryable) return;
         const log = { err: error, attempt: attemptNumber, status: error.status };
         if (!isRateLimit(error)) {
+          if (retriesLeft > 0) options.observer?.onRetry(error.kind);
           options.logger.warn({ ...log, kind: error.kind }, 'Truto request failed; retrying');
           return;
         }
         const waitMs = error.retryAfterMs ?? 0;
         rateLimitWaits += 1;
         if (waitMs > options.maxRetryAfterMs || rateLimitWaits > options.retries) throw error;
+        options.observer?.onRetry(error.kind);
         options.logger.warn({ ...log, waitMs }, 'Truto rate-limited the request; waiting');
         await sleep(waitMs, context.signal);
       },

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { openRuntime } from '../../src/app/runtime.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
+import type { Logger } from '../../src/logging/logger.js';
 import { openLicenseQueue, type LicenseQueue } from '../../src/queue/license-queue.js';
 import { startWorker, type RunningWorker } from '../../src/queue/worker.js';
 import type { Database } from '../../src/store/database.js';
@@ -37,6 +38,9 @@ export function workerEnvironment(
     RATE_LIMIT_PER_ACCOUNT: '1000',
     RATE_LIMIT_PER_TOKEN: '10000',
     LOG_LEVEL: 'silent',
+    // A free port of its own on loopback: test files run at once on a shared machine.
+    HTTP_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
     ...overrides,
   };
 }
@@ -45,8 +49,11 @@ export function uniquePrefix(name: string): string {
   return `test-${name}-${randomBytes(4).toString('hex')}`;
 }
 
-export async function startTestWorker(environment: Record<string, string>): Promise<RunningWorker> {
-  return startWorker(openRuntime(loadConfig(environment)));
+export async function startTestWorker(
+  environment: Record<string, string>,
+  logger?: Logger,
+): Promise<RunningWorker> {
+  return startWorker(openRuntime(loadConfig(environment), logger));
 }
 
 /** A queue handle for the test itself, on its own connection. */
@@ -118,8 +125,8 @@ export interface WorkerTestbed {
   standIn: TrutoStandIn;
   /** A worker environment with a queue prefix of its own, removed after the file. */
   environment: (name: string, overrides?: Record<string, string>) => Record<string, string>;
-  /** Starts a worker that is stopped after the test. */
-  start: (environment: Record<string, string>) => Promise<RunningWorker>;
+  /** Starts a worker that is stopped after the test; its logs go to `logger` if given. */
+  start: (environment: Record<string, string>, logger?: Logger) => Promise<RunningWorker>;
 }
 
 /**
@@ -135,8 +142,8 @@ export function useWorkerTestbed(token: string): WorkerTestbed {
       prefixes.push(prefix);
       return workerEnvironment(testbed.database, testbed.standIn, prefix, overrides);
     },
-    start: async (environment: Record<string, string>) => {
-      const worker = await startTestWorker(environment);
+    start: async (environment: Record<string, string>, logger?: Logger) => {
+      const worker = await startTestWorker(environment, logger);
       workers.push(worker);
       return worker;
     },

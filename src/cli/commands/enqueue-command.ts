@@ -89,6 +89,8 @@ function submit(queue: LicenseQueue, options: EnqueueOptions): Promise<EnqueueRe
     integration,
     full: options.full === true,
     trigger,
+    // Asked for by a person: runs even for an account held for re-authorization.
+    force: true,
   });
 }
 
