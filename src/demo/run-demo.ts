@@ -1,0 +1,83 @@
+import { openRuntime, type Runtime } from '../app/runtime.js';
+import type { DemoConfig } from '../config/demo-config.js';
+import { runMigrations } from '../store/migrate.js';
+import { openDemoSource, type DemoSource } from './demo-source.js';
+import { openDemoStore } from './demo-store.js';
+import { formatAccount, formatListing, LICENSE_ROWS } from './demo-report.js';
+import { runSqlQuery } from './sql-query.js';
+import { readStoredAccount } from './stored-account.js';
+import { syncAccountsInline } from './sync-inline.js';
+
+export interface DemoOptions {
+  /** The embedded Postgres's folder; unused when DATABASE_URL is set. */
+  dataDir: string;
+  /** Run this query instead of syncing. */
+  sql?: string;
+  /** Where the report goes (standard output); progress goes to `note`. */
+  print: (text: string) => void;
+  note: (text: string) => void;
+}
+
+const TRY_NEXT = `Try next:
+  npm run demo -- --sql "select name, available_quantity - assigned_quantity as idle_seats
+    from licenses where deleted_at is null order by idle_seats desc nulls last limit 5"
+  npm run demo -- --sql "select * from sync_runs order by id desc limit 5"`;
+
+const AGAIN = '  npm run demo       again: a re-sync, which writes only what changed';
+
+/** Syncs every account into the store and reports what it holds; returns the exit code. */
+export async function runDemo(demo: DemoConfig, options: DemoOptions): Promise<number> {
+  const store = await openDemoStore(demo, options.dataDir);
+  try {
+    const runtime = openRuntime({ ...demo.config, databaseUrl: store.databaseUrl });
+    try {
+      await runMigrations(runtime.database);
+      if (options.sql !== undefined) {
+        options.print(await runSqlQuery(runtime.database, options.sql));
+        return 0;
+      }
+      return await syncAndReport(demo, runtime, store.description, options);
+    } finally {
+      await runtime.close();
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+async function syncAndReport(
+  demo: DemoConfig,
+  runtime: Runtime,
+  storeDescription: string,
+  options: DemoOptions,
+): Promise<number> {
+  const source = await openDemoSource(demo, runtime.database.db);
+  try {
+    options.print(`Syncing from ${source.description}\ninto ${storeDescription}.\n`);
+    const outcome = await syncAccountsInline(withSource(runtime, source), (account) => {
+      options.note(`syncing ${account.integration ?? 'account'} ${account.integratedAccountId}…`);
+    });
+
+    options.print(formatListing(outcome.listing));
+    for (const account of outcome.busy) {
+      options.print(`${account.integratedAccountId}: being synced by another process; skipped.`);
+    }
+    for (const run of outcome.runs) {
+      const stored = await readStoredAccount(
+        runtime.database,
+        run.integratedAccountId,
+        run.runId,
+        LICENSE_ROWS,
+      );
+      options.print(`\n${formatAccount(run, stored)}`);
+    }
+    options.print(`\n${TRY_NEXT}${demo.useStandIn ? `\n${AGAIN}` : ''}`);
+    return outcome.runs.every((run) => run.status === 'succeeded') ? 0 : 1;
+  } finally {
+    await source.close();
+  }
+}
+
+function withSource(runtime: Runtime, source: DemoSource): Runtime {
+  return { ...runtime, config: { ...runtime.config, truto: source.truto } };
+}
