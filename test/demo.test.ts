@@ -1,11 +1,14 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_ACCOUNT_IDS } from '../src/demo/sample-accounts.js';
 import { startTrutoStandIn } from '../src/stand-in/truto-stand-in.js';
@@ -43,6 +46,32 @@ async function readFolder<T>(dataDir: string, query: string): Promise<T[]> {
   }
 }
 
+/** A port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('No TCP address');
+  return address.port;
+}
+
+/** Starts `--serve` and waits for the line that says where it listens. */
+async function serveFolder(dataDir: string, port: number) {
+  const command = ['--import', 'tsx', 'src/demo/main.ts', '--serve', String(port)];
+  const child = spawn(process.execPath, [...command, '--data-dir', dataDir], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH },
+  });
+  const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
+  let output = '';
+  for await (const chunk of child.stdout) {
+    output += String(chunk);
+    if (output.includes('Ctrl-C closes it.')) break;
+  }
+  return { child, exited, output };
+}
+
 let scratch: string;
 
 beforeAll(async () => {
@@ -78,6 +107,7 @@ describe('npm run demo, with nothing configured', () => {
       expect(result.stdout).toContain('a record without a usable id, whole record: id is missing');
       expect(result.stdout).toContain('utilization: 294 of 360 seats assigned (82%), 66 idle');
       expect(result.stdout).toContain('npm run demo -- --sql "select');
+      expect(result.stdout).toContain('npm run demo -- --serve 5433');
 
       const licenses = await readFolder<{ accounts: number; licenses: number }>(
         dataDir,
@@ -127,6 +157,29 @@ describe('npm run demo, with nothing configured', () => {
     },
     DEMO_TIMEOUT_MS,
   );
+  it(
+    'keeps the folder open to any Postgres client with --serve, until it is interrupted',
+    async () => {
+      const port = await freePort();
+      const { child, exited, output } = await serveFolder(dataDir, port);
+      const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+      expect(output).toContain(`psql "${url}?sslmode=disable"`);
+
+      const client = new pg.Client({ connectionString: url });
+      try {
+        await client.connect();
+        const stored = await client.query('select count(*)::int as licenses from licenses');
+        expect(stored.rows).toEqual([{ licenses: 12 }]);
+      } finally {
+        await client.end();
+        child.kill('SIGINT');
+      }
+
+      expect(await exited).toEqual([0, null]);
+      expect(existsSync(`${dataDir}.lock`)).toBe(false);
+    },
+    DEMO_TIMEOUT_MS,
+  );
 });
 
 describe('npm run demo, pointed at a real Postgres and Truto', () => {
@@ -150,6 +203,7 @@ describe('npm run demo, pointed at a real Postgres and Truto', () => {
         expect(result.stdout).toContain(`schema "${database.schema}"`);
         expect(`${result.stdout}${result.stderr}`).not.toContain('pg-secret-7731');
         expect(existsSync(dataDir)).toBe(false);
+        expect(result.stdout).not.toContain('--serve');
         const stored = await database.pool.query<{ licenses: number }>(
           'select count(*)::int as licenses from licenses',
         );
@@ -187,7 +241,7 @@ describe('npm run demo, pointed at a real Postgres and Truto', () => {
         expect(result.stdout).toMatch(/^zoom · tenant-acct-zoom · acct-zoom$/m);
         expect(result.stdout).toContain('30 records, 30 written');
         expect(result.stdout).toContain('… and 4 more licenses');
-        expect(result.stdout).not.toContain('npm run demo       again');
+        expect(result.stdout).not.toContain('again: a re-sync');
         expect(`${result.stdout}${result.stderr}`).not.toContain(token);
         expect(await dumpAllTables(database)).not.toContain(token);
       } finally {

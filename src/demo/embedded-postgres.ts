@@ -15,10 +15,12 @@ export interface EmbeddedPostgresOptions {
   schema: string;
   /** At least the pool size of whoever connects: one more connection is refused outright. */
   maxConnections: number;
+  /** Default 0: a free port. */
+  port?: number;
 }
 
 /**
- * Postgres compiled to WebAssembly (PGlite), served on a free port of 127.0.0.1 through the
+ * Postgres compiled to WebAssembly (PGlite), served on a port of 127.0.0.1 through the
  * Postgres wire protocol (pglite-socket), so that the store's pool, its migrations and its
  * advisory locks run unchanged.
  *
@@ -44,7 +46,7 @@ export async function startEmbeddedPostgres(
     const server = new PGLiteSocketServer({
       db: pglite,
       host: '127.0.0.1',
-      port: 0,
+      port: options.port ?? 0,
       maxConnections: options.maxConnections,
     });
     await server.start();

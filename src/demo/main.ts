@@ -11,13 +11,16 @@ import { ExitCode } from '../cli/exit-codes.js';
 import { ConfigError } from '../config/config.js';
 import { loadDemoConfig, type DemoConfig } from '../config/demo-config.js';
 import { runDemo } from './run-demo.js';
+import { serveEmbedded } from './serve-embedded.js';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DEFAULT_DATA_DIR = path.join(PROJECT_ROOT, '.demo-data', 'pgdata');
 
-const USAGE = `Usage: npm run demo [-- --sql "select …"] [-- --data-dir <folder>]
+const USAGE = `Usage: npm run demo [-- --sql "select …" | --serve <port>] [--data-dir <folder>]
 
   --sql <query>       run a query on what the demo stored, instead of syncing
+  --serve <port>      keep the embedded Postgres open on 127.0.0.1:<port> for psql and other
+                      clients, until Ctrl-C
   --data-dir <folder> where the embedded Postgres keeps its data (default .demo-data/pgdata)
 
 Set TRUTO_API_TOKEN to read your Truto accounts instead of the stand-in's samples, and
@@ -25,6 +28,7 @@ DATABASE_URL (and DATABASE_SCHEMA) to write into your Postgres instead of the em
 
 interface Arguments {
   sql: string | undefined;
+  serve: number | undefined;
   dataDir: string;
 }
 
@@ -33,6 +37,7 @@ function readArguments(): Arguments | number {
     const { values } = parseArgs({
       options: {
         sql: { type: 'string' },
+        serve: { type: 'string' },
         'data-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -41,11 +46,24 @@ function readArguments(): Arguments | number {
       write(USAGE);
       return ExitCode.ok;
     }
-    return { sql: values.sql, dataDir: path.resolve(values['data-dir'] ?? DEFAULT_DATA_DIR) };
+    if (values.sql !== undefined && values.serve !== undefined) {
+      throw new Error('--sql and --serve do not go together: give one of them');
+    }
+    return {
+      sql: values.sql,
+      serve: values.serve === undefined ? undefined : portNumber(values.serve),
+      dataDir: path.resolve(values['data-dir'] ?? DEFAULT_DATA_DIR),
+    };
   } catch (error) {
     fail(`${(error as Error).message}\n\n${USAGE}`);
     return ExitCode.usage;
   }
+}
+
+function portNumber(text: string): number {
+  const port = Number(text);
+  if (Number.isSafeInteger(port) && port >= 1 && port <= 65_535) return port;
+  throw new Error(`--serve takes a port number from 1 to 65535, not ${JSON.stringify(text)}`);
 }
 
 async function main(): Promise<number> {
@@ -61,8 +79,15 @@ async function main(): Promise<number> {
     return ExitCode.usage;
   }
 
+  if (args.serve !== undefined && !demo.useEmbeddedDatabase) {
+    fail('--serve opens the embedded Postgres; with DATABASE_URL set, connect to that one.');
+    return ExitCode.usage;
+  }
+
   try {
-    return await runDemo(demo, { ...args, print: write, note: fail });
+    if (args.serve === undefined) return await runDemo(demo, { ...args, print: write, note: fail });
+    await serveEmbedded(demo, args.dataDir, args.serve, write);
+    return ExitCode.ok;
   } catch (error) {
     fail(demo.useEmbeddedDatabase ? messageChain(error) : explainStartupError(error));
     return ExitCode.failed;

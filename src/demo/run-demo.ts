@@ -23,7 +23,12 @@ const TRY_NEXT = `Try next:
     from licenses where deleted_at is null order by idle_seats desc nulls last limit 5"
   npm run demo -- --sql "select * from sync_runs order by id desc limit 5"`;
 
-const AGAIN = '  npm run demo       again: a re-sync, which writes only what changed';
+const EMBEDDED_NEXT = `
+  npm run demo -- --serve 5433     and in another terminal:
+    psql "postgres://postgres@127.0.0.1:5433/postgres?sslmode=disable"`;
+
+const STAND_IN_NEXT = `
+  npm run demo                     again: a re-sync, which writes only what changed`;
 
 /** Syncs every account into the store and reports what it holds; returns the exit code. */
 export async function runDemo(demo: DemoConfig, options: DemoOptions): Promise<number> {
@@ -71,7 +76,8 @@ async function syncAndReport(
       );
       options.print(`\n${formatAccount(run, stored)}`);
     }
-    options.print(`\n${TRY_NEXT}${demo.useStandIn ? `\n${AGAIN}` : ''}`);
+    const embedded = demo.useEmbeddedDatabase ? EMBEDDED_NEXT : '';
+    options.print(`\n${TRY_NEXT}${embedded}${demo.useStandIn ? STAND_IN_NEXT : ''}`);
     return outcome.runs.every((run) => run.status === 'succeeded') ? 0 : 1;
   } finally {
     await source.close();
