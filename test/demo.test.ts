@@ -251,4 +251,40 @@ describe('npm run demo, pointed at a real Postgres and Truto', () => {
     },
     DEMO_TIMEOUT_MS,
   );
+
+  it(
+    'exits 1 when an account fails, after syncing the others, and says why it failed',
+    async () => {
+      const standIn = await startTrutoStandIn({
+        accounts: [
+          { id: 'acct-ok', integration: 'zoom', licenses: 3 },
+          { id: 'acct-revoked', integration: 'zoom', licenses: 3 },
+        ],
+      });
+      standIn.injectFault({
+        kind: 'vendor-unauthorized',
+        accountId: 'acct-revoked',
+        path: 'licenses',
+      });
+      const database = await createTestDatabase();
+      try {
+        const result = await demo(['--data-dir', path.join(scratch, 'unused')], {
+          TRUTO_API_URL: standIn.url,
+          TRUTO_API_TOKEN: standIn.token,
+          DATABASE_URL: TEST_DATABASE_URL,
+          DATABASE_SCHEMA: database.schema,
+        });
+
+        expect(result.code).toBe(1);
+        expect(result.stdout).toMatch(/acct-ok\nrun \d+ succeeded/);
+        expect(result.stdout).toMatch(
+          /acct-revoked\nrun \d+ failed .*\nerror: .*it needs re-authorization/,
+        );
+      } finally {
+        await database.drop();
+        await standIn.close();
+      }
+    },
+    DEMO_TIMEOUT_MS,
+  );
 });

@@ -1,4 +1,5 @@
 import { openRuntime, type Runtime } from '../app/runtime.js';
+import { ExitCode } from '../cli/exit-codes.js';
 import type { DemoConfig } from '../config/demo-config.js';
 import { runMigrations } from '../store/migrate.js';
 import { openDemoSource, type DemoSource } from './demo-source.js';
@@ -13,7 +14,7 @@ export interface DemoOptions {
   dataDir: string;
   /** Run this query instead of syncing. */
   sql?: string;
-  /** Where the report goes (standard output); progress goes to `note`. */
+  /** Where the report goes (standard output); progress and refusals go to `note`. */
   print: (text: string) => void;
   note: (text: string) => void;
 }
@@ -30,7 +31,10 @@ const EMBEDDED_NEXT = `
 const STAND_IN_NEXT = `
   npm run demo                     again: a re-sync, which writes only what changed`;
 
-/** Syncs every account into the store and reports what it holds; returns the exit code. */
+/**
+ * Syncs every account into the store and reports what it holds, or answers `options.sql`;
+ * returns the exit code.
+ */
 export async function runDemo(demo: DemoConfig, options: DemoOptions): Promise<number> {
   const store = await openDemoStore(demo, options.dataDir);
   try {
@@ -38,8 +42,9 @@ export async function runDemo(demo: DemoConfig, options: DemoOptions): Promise<n
     try {
       await runMigrations(runtime.database);
       if (options.sql !== undefined) {
-        options.print(await runSqlQuery(runtime.database, options.sql));
-        return 0;
+        const answer = await runSqlQuery(runtime.database, options.sql);
+        (answer.ok ? options.print : options.note)(answer.text);
+        return answer.ok ? ExitCode.ok : ExitCode.failed;
       }
       return await syncAndReport(demo, runtime, store.description, options);
     } finally {
@@ -78,7 +83,8 @@ async function syncAndReport(
     }
     const embedded = demo.useEmbeddedDatabase ? EMBEDDED_NEXT : '';
     options.print(`\n${TRY_NEXT}${embedded}${demo.useStandIn ? STAND_IN_NEXT : ''}`);
-    return outcome.runs.every((run) => run.status === 'succeeded') ? 0 : 1;
+    const allSucceeded = outcome.runs.every((run) => run.status === 'succeeded');
+    return allSucceeded ? ExitCode.ok : ExitCode.failed;
   } finally {
     await source.close();
   }
