@@ -15,21 +15,18 @@ export interface DemoConfig {
 
 /**
  * The demo's configuration: the environment as every command reads it, except that the
- * accounts are synced one at a time, and logs stay at `warn` unless LOG_LEVEL asks for more,
+ * accounts are synced one at a time, and logs stay at `warn` unless LOG_LEVEL is set,
  * so that the JSON lines do not drown the report on the terminal.
  */
 export function loadDemoConfig(environment: NodeJS.ProcessEnv = process.env): DemoConfig {
   const config = loadConfig(environment, {
     WORKER_CONCURRENCY: '1',
-    LOG_LEVEL: isSet(environment.LOG_LEVEL) ? undefined : 'warn',
+    LOG_LEVEL: environment.LOG_LEVEL === undefined ? 'warn' : undefined,
   });
+  // An empty value was refused above, as every command refuses it.
   return {
     config,
-    useStandIn: !isSet(environment.TRUTO_API_TOKEN),
-    useEmbeddedDatabase: !isSet(environment.DATABASE_URL),
+    useStandIn: environment.TRUTO_API_TOKEN === undefined,
+    useEmbeddedDatabase: environment.DATABASE_URL === undefined,
   };
-}
-
-function isSet(value: string | undefined): boolean {
-  return value !== undefined && value !== '';
 }
