@@ -14,15 +14,20 @@ export interface Runtime {
 }
 
 export function openRuntime(config: Config, logger = createLogger(config.logLevel)): Runtime {
-  // Each running sync holds two connections, its account lock and its writes, so the pool
-  // must hold two per job a worker runs at once, and a few for everything else.
-  const maxConnections = 2 * config.queue.concurrency + 2;
   const database = openDatabase({
     url: config.databaseUrl,
     schema: config.databaseSchema,
-    maxConnections,
+    maxConnections: poolSize(config),
   });
   return { config, logger, database, close: () => database.close() };
+}
+
+/**
+ * Each running sync holds two connections, its account lock and its writes, so the pool must
+ * hold two per job a worker runs at once, and a few for everything else.
+ */
+export function poolSize(config: Config): number {
+  return 2 * config.queue.concurrency + 2;
 }
 
 /** What a sync needs; fails before any work when no API token is configured. */

@@ -189,6 +189,11 @@ const environmentSchema = z.object({
   WEBHOOK_MAX_AGE_MS: integer(1_000, 86_400_000).default(300_000),
 });
 
+/** The names of every variable the configuration reads, for checks of its documentation. */
+export function configVariableNames(): string[] {
+  return Object.keys(environmentSchema.shape);
+}
+
 /**
  * Parses the environment, or throws one `ConfigError` that lists every problem at once.
  * `overrides` are settings given on the command line, which win over the environment.

@@ -2,6 +2,7 @@
  * Runs the Truto stand-in from the command line, for demos and the benchmark:
  *
  *   npm run stand-in -- --port 4010 --accounts 3 --licenses 1000 [--framing ndjson] [--token T]
+ *                       [--host 0.0.0.0]
  */
 import { parseArgs } from 'node:util';
 import type { Framing, StandInAccount } from './truto-stand-in.js';
@@ -11,11 +12,13 @@ const INTEGRATIONS = ['zoom', 'microsoft365', 'salesforce'] as const;
 const FRAMINGS: readonly string[] = ['page', 'page-cursor-first', 'array', 'ndjson'];
 
 const USAGE =
-  'Usage: npm run stand-in -- [--port 4010] [--accounts 3] [--licenses 1000] ' +
-  '[--framing page|page-cursor-first|array|ndjson] [--token T] [--page-size 100] [--seed 1]';
+  'Usage: npm run stand-in -- [--port 4010] [--host 127.0.0.1] [--accounts 3] ' +
+  '[--licenses 1000] [--framing page|page-cursor-first|array|ndjson] [--token T] ' +
+  '[--page-size 100] [--seed 1]';
 
 interface Settings {
   port: number;
+  host: string;
   accounts: number;
   licenses: number;
   framing: Framing;
@@ -28,6 +31,7 @@ function readSettings(): Settings {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: '0' },
+      host: { type: 'string', default: '127.0.0.1' },
       accounts: { type: 'string', default: '3' },
       licenses: { type: 'string', default: '1000' },
       framing: { type: 'string', default: 'page' },
@@ -55,6 +59,7 @@ function readSettings(): Settings {
 
   const settings = {
     port: integer('port', values.port, 0),
+    host: values.host,
     accounts: integer('accounts', values.accounts, 0),
     licenses: integer('licenses', values.licenses, 0),
     framing: values.framing as Framing,
@@ -92,6 +97,7 @@ async function main(): Promise<void> {
   const accounts = makeAccounts(settings);
   const standIn = await startTrutoStandIn({
     port: settings.port,
+    host: settings.host,
     token: settings.token,
     accounts,
     defaultPageSize: settings.pageSize,

@@ -28,8 +28,10 @@ export interface StandInOptions {
   defaultPageSize?: number;
   /** Name of the array in `GET /integrated-account` (default 'result'). */
   accountsArrayKey?: 'result' | 'results';
-  /** Default 0: a free port. The stand-in listens on 127.0.0.1 only. */
+  /** Default 0: a free port. */
   port?: number;
+  /** Default 127.0.0.1; 0.0.0.0 where other containers must reach it. */
+  host?: string;
 }
 
 export interface RecordedRequest {
@@ -77,7 +79,7 @@ interface StandInState {
   closing: AbortController;
 }
 
-/** Starts a local stand-in for Truto's API on 127.0.0.1. */
+/** Starts a local stand-in for Truto's API, on 127.0.0.1 unless told otherwise. */
 export async function startTrutoStandIn(options: StandInOptions = {}): Promise<TrutoStandIn> {
   const state = createState(options);
   const server = createServer((req, res) => {
@@ -88,7 +90,7 @@ export async function startTrutoStandIn(options: StandInOptions = {}): Promise<T
     });
   });
 
-  const port = await listen(server, options.port ?? 0);
+  const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -133,10 +135,10 @@ function createState(options: StandInOptions): StandInState {
   };
 }
 
-function listen(server: Server, port: number): Promise<number> {
+function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
     });
