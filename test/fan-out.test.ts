@@ -182,6 +182,27 @@ describe('fanning out over the integrated accounts', () => {
     });
   });
 
+  it('skips an account whose vendor refuses its credentials, and syncs the others', async () => {
+    await serveAccounts(6);
+    standIn.injectFault({
+      kind: 'vendor-unauthorized',
+      path: 'capabilities',
+      accountId: 'acct-0002',
+    });
+    standIn.injectFault({ kind: 'blocked', path: 'capabilities', accountId: 'acct-0004' });
+    const { summary, enqueued } = await runFanOut(null);
+
+    expect(summary).toEqual({
+      listed: 6,
+      enqueued: 4,
+      skipped: {
+        'capabilities: needs re-authorization': 1,
+        'capabilities: account blocked': 1,
+      },
+    });
+    expect(enqueued.map((account) => account.integratedAccountId)).not.toContain('acct-0002');
+  });
+
   it('fails when a capabilities call fails for another reason', async () => {
     await serveAccounts(8);
     standIn.injectFault({

@@ -122,15 +122,29 @@ async function decideByCapabilities(
   try {
     return decide(account, await supportsLicenses(deps.truto, account.id, deps.signal));
   } catch (error) {
-    // The account was listed a moment ago; a 404 now means it went away in between.
-    if (!(error instanceof TrutoError && error.status === 404)) throw error;
+    const reason = accountScopedFailure(error);
+    // Anything else (our token refused, Truto down after retries) would fail for every
+    // account alike: the fan-out stops and its job is retried.
+    if (reason === undefined) throw error;
     deps.logger.warn(
-      { integratedAccountId: account.id, err: error },
-      'Capabilities of a listed account were not found; not syncing it',
+      { integratedAccountId: account.id, reason, err: error },
+      'Capabilities of a listed account could not be read; not syncing it',
     );
-    const listing = { ...account, supportsLicenses: false };
-    return { listing, verdict: { sync: false, reason: 'capabilities not found' } };
+    const listing = { ...account, supportsLicenses: null };
+    return { listing, verdict: { sync: false, reason } };
   }
+}
+
+/**
+ * Failures that concern one account only: it went away since the listing (404), its vendor
+ * refuses its credentials, or Truto blocks it. The others are still worth asking.
+ */
+function accountScopedFailure(error: unknown): string | undefined {
+  if (!(error instanceof TrutoError)) return undefined;
+  if (error.status === 404) return 'capabilities not found';
+  if (error.kind === 'needs-reauth') return 'capabilities: needs re-authorization';
+  if (error.kind === 'blocked') return 'capabilities: account blocked';
+  return undefined;
 }
 
 function decide(account: ListedAccount, supports: boolean | null): Decided {
