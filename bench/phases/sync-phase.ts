@@ -26,8 +26,10 @@ export async function runSyncPhase(input: PhaseInput): Promise<PhaseResult> {
 
   delay.enable();
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const result = await syncAccount(deps, { integratedAccountId: input.accountId, trigger: 'cli' });
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   delay.disable();
 
   await deps.truto.close();
@@ -36,6 +38,7 @@ export async function runSyncPhase(input: PhaseInput): Promise<PhaseResult> {
   return {
     seconds,
     peakRssMb: peakRssMb(),
+    cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
     maxEventLoopBlockMs: Math.round(delay.max / 1e6),
     firstRequestBlockMs,
     counts: result.counts,

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { NormalizedLicense } from '../normalize/license-rows.js';
+import { copyNewLicenses } from './copy-rows.js';
 import type { Db } from './database.js';
 
 /**
@@ -16,8 +17,8 @@ import type { Db } from './database.js';
 
 /**
  * Inserts or overwrites the licenses and replaces their products and roles. `stored` names
- * those already in the table: only theirs can have old products and roles to remove, and a
- * first sync, where none are, skips the deletes.
+ * those already in the table: the others are loaded with COPY (a first sync is all of them);
+ * the stored ones are upserted, and their old products and roles removed.
  */
 export async function writeLicenses(
   tx: Db,
@@ -26,10 +27,14 @@ export async function writeLicenses(
   stored: { has(id: string): boolean },
 ) {
   if (items.length === 0) return;
-  await upsertLicenses(tx, accountId, items);
-  const replaced = items.filter((item) => stored.has(item.license.id));
+  const fresh: NormalizedLicense[] = [];
+  const replaced: NormalizedLicense[] = [];
+  for (const item of items) (stored.has(item.license.id) ? replaced : fresh).push(item);
+  await copyNewLicenses(tx, accountId, fresh);
+  if (replaced.length === 0) return;
+  await upsertLicenses(tx, accountId, replaced);
   await deleteChildren(tx, accountId, replaced);
-  await insertChildren(tx, accountId, items);
+  await insertChildren(tx, accountId, replaced);
 }
 
 /**
