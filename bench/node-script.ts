@@ -12,3 +12,8 @@ export function scriptArgs(relativeTs: string, base: string): string[] {
   );
   return compiled ? [file] : ['--import', 'tsx', file];
 }
+
+/** A file of the project, by its path from the project's root, compiled or not. */
+export function projectFile(fromRoot: string, base: string): string {
+  return fileURLToPath(new URL(`${base.endsWith('.js') ? '../../' : '../'}${fromRoot}`, base));
+}
