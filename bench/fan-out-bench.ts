@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { loadConfig } from '../src/config/config.js';
 import { enqueueSyncAll, openLicenseQueue } from '../src/queue/license-queue.js';
+import { projectFile } from './node-script.js';
 import { startStandInProcess } from './stand-in-process.js';
 
-const CLI = fileURLToPath(new URL('../bin/license-sync.js', import.meta.url));
+// The CLI as users run it: it runs the build, which `npm run bench` has just made.
+const CLI = projectFile('bin/license-sync.js', import.meta.url);
 
 export interface FanOutFigures {
   accounts: number;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { scriptArgs } from './node-script.js';
 
-const MAIN = fileURLToPath(new URL('../src/stand-in/main.ts', import.meta.url));
+const MAIN = scriptArgs('../src/stand-in/main.ts', import.meta.url);
 
 export interface StandInProcess {
   url: string;
@@ -27,7 +27,7 @@ export async function startStandInProcess(
     '--framing',
     framing,
   ];
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  const child = spawn(process.execPath, [...MAIN, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await readUrl(child);

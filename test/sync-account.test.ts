@@ -131,6 +131,59 @@ describe('syncing one account', () => {
     expect(result.counts).toMatchObject({ written: 30, unchanged: 0 });
   });
 
+  it('stores new licenses beside changed ones, each with only its own products and roles', async () => {
+    const account = newAccount(30, { seed: 1 });
+    await sync(account);
+    standIn.setAccount({ id: account, licenses: 45, seed: 2 });
+    const result = await sync(account);
+
+    expect(result.counts).toMatchObject({ written: 45, unchanged: 0 });
+    const [children] = await query<{ products: string; roles: string; owners: string }>(
+      `select (select count(*) from license_products where integrated_account_id = $1) as products,
+              (select count(*) from license_roles where integrated_account_id = $1) as roles,
+              (select count(distinct license_id) from license_products
+               where integrated_account_id = $1) as owners`,
+      [account],
+    );
+    expect(children).toEqual({ products: '135', roles: '90', owners: '45' });
+  });
+
+  it('stores text with tabs, newlines and backslashes exactly as it came', async () => {
+    const awkward = 'tab\there\nline \\N\r\\ end';
+    const record = {
+      id: 'lic\t1',
+      name: 'a\tb\nc\\d',
+      description: awkward,
+      products: [{ id: 'p\\1', name: 'x\ny' }],
+      roles: [{ id: 'r\t1', name: '\\N' }],
+      remote_data: { note: awkward, quote: 'say "hi"' },
+    };
+    const account = newAccount(0, { records: [record] });
+    await sync(account);
+
+    const [stored] = await query<Record<string, unknown>>(
+      `select l.id, l.name, l.description, l.remote_data, p.id as product, p.name as product_name,
+              r.id as role, r.name as role_name
+       from licenses l
+       join license_products p using (integrated_account_id)
+       join license_roles r using (integrated_account_id)
+       where l.integrated_account_id = $1`,
+      [account],
+    );
+    expect(stored).toEqual({
+      id: record.id,
+      name: record.name,
+      description: awkward,
+      remote_data: record.remote_data,
+      product: 'p\\1',
+      product_name: 'x\ny',
+      role: 'r\t1',
+      role_name: '\\N',
+    });
+    const again = await sync(account);
+    expect(again.counts).toMatchObject({ written: 0, unchanged: 1 });
+  });
+
   it('marks deleted what a complete listing no longer holds, and revives what comes back', async () => {
     const account = newAccount(50);
     await sync(account);

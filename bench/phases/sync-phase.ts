@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { request } from 'undici';
 import { openRuntime, syncDependencies } from '../../src/app/runtime.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -24,11 +24,15 @@ export async function runSyncPhase(input: PhaseInput): Promise<PhaseResult> {
   const firstRequestBlockMs = await warmUp(input);
   const delay = monitorEventLoopDelay({ resolution: 10 });
 
+  const gc = watchGarbageCollection();
   delay.enable();
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const result = await syncAccount(deps, { integratedAccountId: input.accountId, trigger: 'cli' });
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   delay.disable();
+  gc.stop();
 
   await deps.truto.close();
   await runtime.close();
@@ -36,10 +40,34 @@ export async function runSyncPhase(input: PhaseInput): Promise<PhaseResult> {
   return {
     seconds,
     peakRssMb: peakRssMb(),
+    cpuSeconds: Math.round((cpu.user + cpu.system) / 1e4) / 100,
     maxEventLoopBlockMs: Math.round(delay.max / 1e6),
+    eventLoopBlockP99Ms: Math.round(delay.percentile(99) / 1e6),
+    longestGcPauseMs: Math.round(gc.longestMs),
+    gcSeconds: Math.round(gc.totalMs / 10) / 100,
     firstRequestBlockMs,
     counts: result.counts,
   };
+}
+
+/**
+ * Garbage-collection pauses, to tell a long event-loop block caused by a collection from one
+ * caused by code (or, on a busy machine, by the process waiting for a core).
+ */
+function watchGarbageCollection() {
+  const totals = { longestMs: 0, totalMs: 0 };
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      totals.longestMs = Math.max(totals.longestMs, entry.duration);
+      totals.totalMs += entry.duration;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return Object.assign(totals, {
+    stop: () => {
+      observer.disconnect();
+    },
+  });
 }
 
 /**

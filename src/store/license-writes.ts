@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { NormalizedLicense } from '../normalize/license-rows.js';
+import { copyNewLicenses } from './copy-rows.js';
 import type { Db } from './database.js';
 
 /**
@@ -8,16 +9,18 @@ import type { Db } from './database.js';
  * whatever the batch size (drizzle's insert builder binds one per value and breaks past
  * about 100k).
  *
- * Note: lookups by a batch of ids join the key with `unnest(ids)` rather than testing
- * `id = any(ids)`. With `any`, Postgres can only use the first column of the key when its
- * statistics are stale (a new account, a freshly filled table) and then reads every license
- * of the account for each batch; the join looks up each id in the key.
+ * Note: rows are found by a batch of ids through `rowsOf`, which looks each id up in the key
+ * on its own (`lateral`), then updates or deletes by row address. Without statistics (a new
+ * account, a freshly filled table, no autovacuum) Postgres otherwise reads every row of the
+ * account for each batch: with `id = any(ids)` it uses only the first column of the key, and
+ * a join with `unnest(ids)` turns into a hash join over the whole account once it holds some
+ * thousands of licenses (200 ms a batch at 100,000, growing with the account).
  */
 
 /**
  * Inserts or overwrites the licenses and replaces their products and roles. `stored` names
- * those already in the table: only theirs can have old products and roles to remove, and a
- * first sync, where none are, skips the deletes.
+ * those already in the table: the others are loaded with COPY (a first sync is all of them);
+ * the stored ones are upserted, and their old products and roles removed.
  */
 export async function writeLicenses(
   tx: Db,
@@ -26,10 +29,14 @@ export async function writeLicenses(
   stored: { has(id: string): boolean },
 ) {
   if (items.length === 0) return;
-  await upsertLicenses(tx, accountId, items);
-  const replaced = items.filter((item) => stored.has(item.license.id));
+  const fresh: NormalizedLicense[] = [];
+  const replaced: NormalizedLicense[] = [];
+  for (const item of items) (stored.has(item.license.id) ? replaced : fresh).push(item);
+  await copyNewLicenses(tx, accountId, fresh);
+  if (replaced.length === 0) return;
+  await upsertLicenses(tx, accountId, replaced);
   await deleteChildren(tx, accountId, replaced);
-  await insertChildren(tx, accountId, items);
+  await insertChildren(tx, accountId, replaced);
 }
 
 /**
@@ -39,9 +46,8 @@ export async function writeLicenses(
 export async function touchLastSeen(tx: Db, accountId: string, ids: string[]) {
   if (ids.length === 0) return;
   await tx.execute(sql`
-    update licenses l set last_seen_at = now()
-    from unnest(${sql.param(ids)}::text[]) as input(id)
-    where l.integrated_account_id = ${accountId} and l.id = input.id
+    update licenses set last_seen_at = now()
+    where ctid = any(${rowsOf('licenses', 'id', accountId, ids)})
   `);
 }
 
@@ -49,9 +55,8 @@ export async function touchLastSeen(tx: Db, accountId: string, ids: string[]) {
 export async function markListedTwice(tx: Db, accountId: string, ids: string[]) {
   if (ids.length === 0) return;
   await tx.execute(sql`
-    update licenses l set listed_twice_at = now()
-    from unnest(${sql.param(ids)}::text[]) as input(id)
-    where l.integrated_account_id = ${accountId} and l.id = input.id
+    update licenses set listed_twice_at = now()
+    where ctid = any(${rowsOf('licenses', 'id', accountId, ids)})
   `);
 }
 
@@ -96,15 +101,35 @@ async function upsertLicenses(tx: Db, accountId: string, items: NormalizedLicens
 /** A changed license's products and roles are replaced whole: the listing is the truth. */
 async function deleteChildren(tx: Db, accountId: string, items: NormalizedLicense[]) {
   if (items.length === 0) return;
-  const ids = sql.param(items.map((item) => item.license.id));
-  await tx.execute(sql`
-    delete from license_products p using unnest(${ids}::text[]) as input(id)
-    where p.integrated_account_id = ${accountId} and p.license_id = input.id
-  `);
-  await tx.execute(sql`
-    delete from license_roles r using unnest(${ids}::text[]) as input(id)
-    where r.integrated_account_id = ${accountId} and r.license_id = input.id
-  `);
+  const ids = items.map((item) => item.license.id);
+  for (const table of ['license_products', 'license_roles'] as const) {
+    await tx.execute(sql`
+      delete from ${sql.identifier(table)}
+      where ctid = any(${rowsOf(table, 'license_id', accountId, ids)})
+    `);
+  }
+}
+
+/**
+ * The addresses of the account's rows of `table` whose `column` is one of `ids`, each id
+ * looked up through the key on its own (see the note at the top). Row addresses hold within
+ * the statement that reads them.
+ */
+function rowsOf(
+  table: 'licenses' | 'license_products' | 'license_roles',
+  column: 'id' | 'license_id',
+  accountId: string,
+  ids: string[],
+) {
+  const limit = column === 'id' ? sql`limit 1` : sql``;
+  return sql`array(
+    select found.ctid from unnest(${sql.param(ids)}::text[]) as input(id)
+    cross join lateral (
+      select ctid from ${sql.identifier(table)}
+      where integrated_account_id = ${accountId} and ${sql.identifier(column)} = input.id
+      ${limit}
+    ) found
+  )`;
 }
 
 async function insertChildren(tx: Db, accountId: string, items: NormalizedLicense[]) {

@@ -164,6 +164,11 @@ export async function applyHeldLicenses(
   return { written: changed.length, unchanged: held.length - changed.length };
 }
 
+/**
+ * Note: each id is looked up on its own (`lateral … limit 1`). A plain join lets the planner,
+ * without statistics on a table that is filling up, read every license of the account and
+ * hash them, which grew to 100 ms a batch midway through a first sync of 100,000 licenses.
+ */
 async function readStoredState(
   tx: Db,
   accountId: string,
@@ -177,7 +182,11 @@ async function readStoredState(
            l.last_seen_at >= ${passStartedAt}::timestamptz as seen_in_pass,
            l.listed_twice_at is not null as listed_twice
     from unnest(${sql.param(ids)}::text[]) as input(id)
-    join licenses l on l.integrated_account_id = ${accountId} and l.id = input.id
+    cross join lateral (
+      select * from licenses
+      where integrated_account_id = ${accountId} and id = input.id
+      limit 1
+    ) l
   `);
   return new Map(result.rows.map((row) => [row.id, row]));
 }
