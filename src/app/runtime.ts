@@ -1,6 +1,7 @@
 import { requireApiToken, type Config } from '../config/config.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { openDatabase, type Database } from '../store/database.js';
+import type { NewLicenseLoad } from '../store/license-writes.js';
 import { TrutoClient, type RequestGate, type RequestObserver } from '../truto/truto-client.js';
 import type { SyncDependencies } from '../sync/sync-account.js';
 import type { RunObserver } from '../sync/sync-types.js';
@@ -13,11 +14,19 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export function openRuntime(config: Config, logger = createLogger(config.logLevel)): Runtime {
+export interface RuntimeOptions {
+  logger?: Logger;
+  /** How the database loads licenses not stored yet; `copy` unless the server lacks COPY. */
+  newLicenses?: NewLicenseLoad;
+}
+
+export function openRuntime(config: Config, options: RuntimeOptions = {}): Runtime {
+  const logger = options.logger ?? createLogger(config.logLevel);
   const database = openDatabase({
     url: config.databaseUrl,
     schema: config.databaseSchema,
     maxConnections: poolSize(config),
+    newLicenses: options.newLicenses,
   });
   return { config, logger, database, close: () => database.close() };
 }

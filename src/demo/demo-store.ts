@@ -2,11 +2,14 @@ import path from 'node:path';
 import { poolSize } from '../app/runtime.js';
 import type { DemoConfig } from '../config/demo-config.js';
 import { redactUrl } from '../config/redact-url.js';
+import type { NewLicenseLoad } from '../store/license-writes.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 
 /** The Postgres the demo writes to, as a URL for the store, and where it is, for people. */
 export interface DemoStore {
   databaseUrl: string;
+  /** PGlite behind pglite-socket does not take COPY … FROM STDIN. */
+  newLicenses: NewLicenseLoad;
   description: string;
   close(): Promise<void>;
 }
@@ -19,6 +22,7 @@ export async function openDemoStore(demo: DemoConfig, dataDir: string): Promise<
   if (!demo.useEmbeddedDatabase) {
     return {
       databaseUrl: config.databaseUrl,
+      newLicenses: 'copy',
       description: `Postgres at ${redactUrl(config.databaseUrl, 'DATABASE_URL')}, ${schema}`,
       close: () => Promise.resolve(),
     };
@@ -32,6 +36,7 @@ export async function openDemoStore(demo: DemoConfig, dataDir: string): Promise<
   const folder = path.relative(process.cwd(), dataDir) || dataDir;
   return {
     databaseUrl: embedded.url,
+    newLicenses: 'upsert',
     description: `the embedded Postgres (PGlite) in ${folder}, ${schema}`,
     close: () => embedded.close(),
   };

@@ -38,7 +38,8 @@ const STAND_IN_NEXT = `
 export async function runDemo(demo: DemoConfig, options: DemoOptions): Promise<number> {
   const store = await openDemoStore(demo, options.dataDir);
   try {
-    const runtime = openRuntime({ ...demo.config, databaseUrl: store.databaseUrl });
+    const config = { ...demo.config, databaseUrl: store.databaseUrl };
+    const runtime = openRuntime(config, { newLicenses: store.newLicenses });
     try {
       await runMigrations(runtime.database);
       if (options.sql !== undefined) {

@@ -1,6 +1,7 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { userInfo } from 'node:os';
 import pg from 'pg';
+import type { NewLicenseLoad } from './license-writes.js';
 
 /** What a query needs: the pool's database, or a transaction open on it. */
 export type Db = Pick<
@@ -13,6 +14,7 @@ export interface Database {
   db: NodePgDatabase;
   pool: pg.Pool;
   schema: string;
+  newLicenses: NewLicenseLoad;
   close(): Promise<void>;
 }
 
@@ -22,6 +24,8 @@ export interface DatabaseOptions {
   /** Connections in the pool: a sync holds two (the account lock and the writer). */
   maxConnections?: number;
   applicationName?: string;
+  /** `upsert` for a server without COPY … FROM STDIN, such as PGlite behind pglite-socket. */
+  newLicenses?: NewLicenseLoad;
 }
 
 export function openDatabase(options: DatabaseOptions): Database {
@@ -43,6 +47,7 @@ export function openDatabase(options: DatabaseOptions): Database {
     db: drizzle({ client: pool }),
     pool,
     schema: options.schema,
+    newLicenses: options.newLicenses ?? 'copy',
     close: () => pool.end(),
   };
 }

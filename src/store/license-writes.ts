@@ -18,25 +18,34 @@ import type { Db } from './database.js';
  */
 
 /**
+ * How licenses that are not stored yet are loaded: with COPY, or with the upsert that stored
+ * ones take. COPY is the faster by far; the upsert serves servers that speak Postgres's
+ * protocol without COPY, such as the demo's embedded PGlite, and writes of a few licenses.
+ */
+export type NewLicenseLoad = 'copy' | 'upsert';
+
+/**
  * Inserts or overwrites the licenses and replaces their products and roles. `stored` names
- * those already in the table: the others are loaded with COPY (a first sync is all of them);
- * the stored ones are upserted, and their old products and roles removed.
+ * those already in the table: their old products and roles are removed, and they are
+ * upserted; the others are loaded as `load` says (a first sync is all of them).
  */
 export async function writeLicenses(
   tx: Db,
   accountId: string,
   items: NormalizedLicense[],
   stored: { has(id: string): boolean },
+  load: NewLicenseLoad,
 ) {
   if (items.length === 0) return;
   const fresh: NormalizedLicense[] = [];
   const replaced: NormalizedLicense[] = [];
   for (const item of items) (stored.has(item.license.id) ? replaced : fresh).push(item);
-  await copyNewLicenses(tx, accountId, fresh);
-  if (replaced.length === 0) return;
-  await upsertLicenses(tx, accountId, replaced);
+  if (load === 'copy') await copyNewLicenses(tx, accountId, fresh);
+  const upserted = load === 'copy' ? replaced : items;
+  if (upserted.length === 0) return;
+  await upsertLicenses(tx, accountId, upserted);
   await deleteChildren(tx, accountId, replaced);
-  await insertChildren(tx, accountId, replaced);
+  await insertChildren(tx, accountId, upserted);
 }
 
 /**

@@ -3,7 +3,12 @@ import type { NormalizedLicense } from '../normalize/license-rows.js';
 import { saveCheckpoint, type Checkpoint } from './checkpoints.js';
 import type { Db } from './database.js';
 import { holdLicenses, releaseHeldLicenses } from './held-licenses.js';
-import { markListedTwice, touchLastSeen, writeLicenses } from './license-writes.js';
+import {
+  markListedTwice,
+  touchLastSeen,
+  writeLicenses,
+  type NewLicenseLoad,
+} from './license-writes.js';
 import { saveRunCounts, type RunCounts } from './runs.js';
 
 /** A record, or one of its fields, that could not be stored as it came. */
@@ -31,6 +36,8 @@ export interface BatchTarget {
   passStartedAt: string;
   /** The run's counts before this batch's writes; stored with the batch's added. */
   counts: RunCounts;
+  /** How a batch loads licenses that are not stored yet. */
+  newLicenses: NewLicenseLoad;
 }
 
 export interface BatchOutcome {
@@ -67,7 +74,7 @@ export async function writeBatch(db: Db, target: BatchTarget, batch: Batch): Pro
     const stored = await readStoredState(tx, accountId, target.passStartedAt, batch.licenses);
     const plan = planBatch(batch, stored);
 
-    await writeLicenses(tx, accountId, plan.write, stored);
+    await writeLicenses(tx, accountId, plan.write, stored, target.newLicenses);
     await holdLicenses(tx, accountId, target.passStartedAt, plan.hold);
     await touchLastSeen(tx, accountId, plan.touch);
     await markListedTwice(tx, accountId, plan.newlyRepeated);
@@ -97,7 +104,7 @@ export async function writeRefreshedLicense(
     if (item !== undefined) {
       const stored = await readStoredState(tx, accountId, target.passStartedAt, [item]);
       const changed = isChanged(item, stored.get(item.license.id));
-      if (changed) await writeLicenses(tx, accountId, [item], stored);
+      if (changed) await writeLicenses(tx, accountId, [item], stored, target.newLicenses);
       else await touchLastSeen(tx, accountId, [item.license.id]);
       outcome = { written: changed ? 1 : 0, unchanged: changed ? 0 : 1 };
     }
@@ -160,7 +167,8 @@ export async function applyHeldLicenses(
   const held = await releaseHeldLicenses(tx, accountId, passStartedAt);
   const stored = await readStoredState(tx, accountId, passStartedAt, held);
   const changed = held.filter((item) => isChanged(item, stored.get(item.license.id)));
-  await writeLicenses(tx, accountId, changed, stored);
+  // A few licenses at most: not worth a COPY.
+  await writeLicenses(tx, accountId, changed, stored, 'upsert');
   return { written: changed.length, unchanged: held.length - changed.length };
 }
 

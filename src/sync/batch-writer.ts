@@ -1,6 +1,7 @@
 import type { Logger } from '../logging/logger.js';
 import type { NormalizedLicense } from '../normalize/license-rows.js';
 import type { Db } from '../store/database.js';
+import type { NewLicenseLoad } from '../store/license-writes.js';
 import type { Checkpoint } from '../store/checkpoints.js';
 import type { RunCounts } from '../store/runs.js';
 import { countBatch, writeBatch, type Batch, type RejectRow } from '../store/write-batch.js';
@@ -10,6 +11,7 @@ import { recordRows } from './record-rows.js';
 
 export interface BatchWriterOptions {
   db: Db;
+  newLicenses: NewLicenseLoad;
   logger: Logger;
   runId: number;
   integratedAccountId: string;

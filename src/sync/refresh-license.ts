@@ -60,7 +60,8 @@ async function refreshAsRun(deps: SyncDependencies, request: RefreshRequest): Pr
     const params = queryParamsFor(deps.queryParams, integratedAccountId, request.integration);
     const record = await fetchLicense(deps, request, params);
     const rows = recordRows({ kind: 'record', value: record }, deps.tuning.maxRecordChars);
-    const target = { runId, integratedAccountId, passStartedAt, counts };
+    const { newLicenses } = deps.database;
+    const target = { runId, integratedAccountId, passStartedAt, counts, newLicenses };
     const outcome = await withDatabaseRetries(
       () => writeRefreshedLicense(db, target, rows.license, rows.rejects),
       logger,

@@ -82,6 +82,7 @@ async function beginRun(
 function createWriter(deps: SyncDependencies, request: SyncRequest, pass: Pass): BatchWriter {
   return new BatchWriter({
     db: deps.database.db,
+    newLicenses: deps.database.newLicenses,
     logger: pass.logger,
     runId: pass.runId,
     integratedAccountId: request.integratedAccountId,

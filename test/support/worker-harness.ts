@@ -53,7 +53,7 @@ export async function startTestWorker(
   environment: Record<string, string>,
   logger?: Logger,
 ): Promise<RunningWorker> {
-  return startWorker(openRuntime(loadConfig(environment), logger));
+  return startWorker(openRuntime(loadConfig(environment), { logger }));
 }
 
 /** A queue handle for the test itself, on its own connection. */
