@@ -382,6 +382,24 @@ describe('faults', () => {
     expect((await listLicenses()).status).toBe(503);
   });
 
+  it('refuses a cursor as expired with a remote 400, leaving first pages alone', async () => {
+    const server = await start({ accounts: [{ id: ACCOUNT, licenses: 4 }] });
+    server.injectFault({ kind: 'expired-cursor', withCursor: true });
+
+    const first = await page([['limit', '2']]);
+    expect(first.next_cursor).not.toBeNull();
+    const refused = await listLicenses([
+      ['limit', '2'],
+      ['next_cursor', first.next_cursor ?? ''],
+    ]);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({
+      statusCode: 400,
+      message: expect.stringMatching(/expired/),
+      truto_is_remote_error: true,
+    });
+  });
+
   it('truncates the body mid-way so reading it rejects', async () => {
     const server = await start({ accounts: [{ id: ACCOUNT, licenses: 50 }] });
     server.injectFault({ kind: 'truncate', afterRecords: 3 });
