@@ -210,6 +210,12 @@ describe('faults that end the run at once', () => {
       expect(resumed).toMatchObject({ status: 'succeeded', resumed: true });
       expect(resumed.counts).toMatchObject({ pages: 3, deleted: 0 });
       expect(await storedCount(account)).toBe(120);
+      // Listing again from the start is a new pass, not the same licenses listed twice.
+      const twice = await database.pool.query(
+        'select id from licenses where integrated_account_id = $1 and listed_twice_at is not null',
+        [account],
+      );
+      expect(twice.rows).toEqual([]);
     });
   }
 });
