@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   generateLicense,
+  RawJsonRecord,
   startTrutoStandIn,
   type StandInOptions,
   type TrutoStandIn,
@@ -171,6 +172,14 @@ describe('listing licenses', () => {
     const ndjson = await listLicenses([['truto_response_format', 'stream']]);
     const lines = (await ndjson.text()).trimEnd().split('\n');
     expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual(records);
+  });
+
+  it('serves a raw JSON record exactly as written', async () => {
+    const raw =
+      '{"id":"huge","unit_amount":1e400,"assigned_quantity":123456789012345678901234567890}';
+    await start({ accounts: [{ id: ACCOUNT, records: [new RawJsonRecord(raw)] }] });
+    const text = await (await listLicenses()).text();
+    expect(text).toContain(raw);
   });
 
   it('leaves out remote_data and excluded fields when asked', async () => {
