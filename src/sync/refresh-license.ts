@@ -1,4 +1,5 @@
 import { queryParamsFor } from '../config/query-params.js';
+import { withAccountLock } from '../store/account-lock.js';
 import { databaseNow, emptyCounts, finishRun, startRun, type RunTrigger } from '../store/runs.js';
 import { writeRefreshedLicense } from '../store/write-batch.js';
 import { TrutoError } from '../truto/truto-error.js';
@@ -17,14 +18,24 @@ export interface RefreshRequest {
 
 /**
  * Reads one license again through `GET /licenses/{id}` and stores it, as a run of its own
- * (`sync_runs.license_id` names the license). It is not a pass: it deletes nothing, takes no
- * account lock and leaves the account's checkpoint alone. A license Truto does not know
- * fails the refresh with that reason; only a full listing may mark it deleted.
+ * (`sync_runs.license_id` names the license). It is not a pass: it deletes nothing and leaves
+ * the account's checkpoint alone. It takes the account lock all the same (AccountBusyError
+ * while a sync runs): written during a pass, the license would look listed twice to it. A
+ * license Truto does not know fails the refresh; only a full listing may mark it deleted.
  */
 export async function refreshLicense(
   deps: SyncDependencies,
   request: RefreshRequest,
 ): Promise<RunResult> {
+  return withAccountLock(deps.database, request.integratedAccountId, (lockLost) =>
+    refreshLocked(deps, {
+      ...request,
+      signal: AbortSignal.any(request.signal ? [lockLost, request.signal] : [lockLost]),
+    }),
+  );
+}
+
+async function refreshLocked(deps: SyncDependencies, request: RefreshRequest): Promise<RunResult> {
   const { db } = deps.database;
   const { integratedAccountId, licenseId } = request;
   const started = performance.now();
