@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { RawJsonRecord } from '../../src/stand-in/truto-stand-in.js';
 import type { ChaosContext } from '../support/chaos-context.js';
 import type { Scenario, ScenarioRecord } from '../support/scenario.js';
@@ -161,7 +162,11 @@ export const badInput: Scenario = {
         record.problems.push(`the ${pass} run peaked at ${attempts.peakRssMb.toFixed(0)} MB`);
       }
     }
-    record.problems.push(...(await unaccounted(database.pool, account.id)));
+    const outcome = await unaccounted(database.pool, account.id);
+    record.problems.push(...outcome.problems);
+    record.notes.push(
+      `${outcome.rejects} rejections in sync_rejects, ${outcome.stored} licenses stored`,
+    );
   },
 };
 
@@ -175,7 +180,10 @@ function goodRecords(): unknown[] {
 }
 
 /** Bad inputs that are neither stored nor rejected, and good records that are not stored. */
-async function unaccounted(pool: import('pg').Pool, accountId: string): Promise<string[]> {
+async function unaccounted(
+  pool: pg.Pool,
+  accountId: string,
+): Promise<{ problems: string[]; rejects: number; stored: number }> {
   const stored = await pool.query<{ id: string }>(
     'select id from licenses where integrated_account_id = $1',
     [accountId],
@@ -210,5 +218,5 @@ async function unaccounted(pool: import('pg').Pool, accountId: string): Promise<
   for (let index = 0; index < GOOD_RECORDS; index++) {
     if (!storedIds.has(`good-${index}`)) problems.push(`good-${index} was not stored`);
   }
-  return problems;
+  return { problems, rejects: rejected.rows.length, stored: storedIds.size };
 }

@@ -1,7 +1,7 @@
 import type { ChaosContext } from '../support/chaos-context.js';
 import { runCli, runCliToEnd } from '../support/cli-process.js';
 import { openQueueProbe } from '../support/queue-probe.js';
-import { runsOf, type RunRow } from '../support/run-history.js';
+import { overlappingRuns, runsOf } from '../support/run-history.js';
 import { checkAgainstReference, type Scenario, type ScenarioRecord } from '../support/scenario.js';
 import { waitUntilSettled } from '../support/worker-run.js';
 
@@ -45,7 +45,7 @@ export const concurrency: Scenario = {
 
     const runs = await runsOf(database.pool, account.id);
     const syncs = runs.filter((run) => run.licenseId === null);
-    const overlaps = overlapping(syncs);
+    const overlaps = overlappingRuns(syncs);
     record.problems.push(...overlaps);
     const failed = runs.filter((run) => run.status !== 'succeeded');
     if (failed.length > 0) record.problems.push(`${failed.length} runs did not succeed`);
@@ -62,20 +62,4 @@ function requestArgs(index: number, accountId: string): string[] {
   if (index % 5 === 1) return [...base, '--full'];
   if (index % 5 === 3) return [...base, '--license', `lic-${index * 100}`];
   return base;
-}
-
-/** Account syncs whose intervals overlap, which the account lock must make impossible. */
-function overlapping(syncs: readonly RunRow[]): string[] {
-  const sorted = [...syncs].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
-  const problems: string[] = [];
-  for (let index = 1; index < sorted.length; index++) {
-    const previous = sorted[index - 1];
-    const current = sorted[index];
-    if (previous === undefined || current === undefined) continue;
-    const previousEnd = previous.finishedAt?.getTime() ?? Infinity;
-    if (current.startedAt.getTime() < previousEnd) {
-      problems.push(`runs ${previous.id} and ${current.id} of one account overlap`);
-    }
-  }
-  return problems;
 }

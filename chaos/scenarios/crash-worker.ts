@@ -1,10 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChaosContext } from '../support/chaos-context.js';
 import { runCli, runCliToEnd } from '../support/cli-process.js';
 import { killRepeatedly, killWindowMs } from '../support/kill-loop.js';
 import { openQueueProbe } from '../support/queue-probe.js';
 import { killedRunProblems, runsOf } from '../support/run-history.js';
 import { checkAgainstReference, type Scenario, type ScenarioRecord } from '../support/scenario.js';
+import { waitUntilSettled } from '../support/worker-run.js';
 
 /**
  * A `license-sync worker` killed with SIGKILL again and again while it syncs one account that
@@ -47,7 +47,7 @@ export const crashWorker: Scenario = {
 
       const worker = runCli(['worker'], environment, context.output);
       await askWhenIdle();
-      await waitUntilIdle(probe.pendingJobs, 120_000);
+      await waitUntilSettled(probe, database.pool, [account.id], 120_000);
       worker.child.kill('SIGTERM');
       const stopped = await worker.done;
       if (stopped.code !== 0) record.problems.push(`the last worker exited with ${stopped.code}`);
@@ -74,12 +74,4 @@ function throttled(action: () => Promise<void>, intervalMs: number): () => Promi
     last = Date.now();
     await action();
   };
-}
-
-async function waitUntilIdle(pendingJobs: () => Promise<number>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while ((await pendingJobs()) > 0) {
-    if (Date.now() > deadline) throw new Error('The queue still had jobs after the time-out');
-    await sleep(200);
-  }
 }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChaosContext } from '../support/chaos-context.js';
 import { runCli, runCliToEnd } from '../support/cli-process.js';
 import { openQueueProbe } from '../support/queue-probe.js';
-import { lastRunId, runsOf, waitForNewRun } from '../support/run-history.js';
+import { lastRunId, overlappingRuns, runsOf, waitForNewRun } from '../support/run-history.js';
 import { checkAgainstReference, type Scenario, type ScenarioRecord } from '../support/scenario.js';
 import { waitUntilSettled } from '../support/worker-run.js';
 
@@ -52,14 +52,7 @@ export const lostJobLock: Scenario = {
     }
 
     const runs = (await runsOf(database.pool, account.id)).filter((run) => run.licenseId === null);
-    for (let index = 1; index < runs.length; index++) {
-      const previous = runs[index - 1];
-      const current = runs[index];
-      if (previous === undefined || current === undefined) continue;
-      if (current.startedAt < (previous.finishedAt ?? new Date(8.64e15))) {
-        record.problems.push(`runs ${previous.id} and ${current.id} overlap`);
-      }
-    }
+    record.problems.push(...overlappingRuns(runs));
     const exact = await checkAgainstReference(context, record, database.pool, account);
     const failed = runs.filter((run) => run.status === 'failed').length;
     if (exact) record.tally.runsRecovered += failed;

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
 import type { ChaosContext } from '../support/chaos-context.js';
 import { runCli, runCliToEnd } from '../support/cli-process.js';
 import { openQueueProbe } from '../support/queue-probe.js';
@@ -97,7 +98,7 @@ async function waitFor(check: () => boolean, timeoutMs = 30_000): Promise<void> 
   }
 }
 
-async function waitForNoRunningRun(pool: import('pg').Pool, accountId: string): Promise<void> {
+async function waitForNoRunningRun(pool: pg.Pool, accountId: string): Promise<void> {
   for (let attempt = 0; attempt < 600; attempt++) {
     const runs = await runsOf(pool, accountId);
     if (runs.every((run) => run.status !== 'running')) return;
@@ -107,7 +108,7 @@ async function waitForNoRunningRun(pool: import('pg').Pool, accountId: string): 
 }
 
 /** Waits until every account has a succeeded run. */
-async function waitForRuns(pool: import('pg').Pool, accountIds: string[]): Promise<void> {
+async function waitForRuns(pool: pg.Pool, accountIds: string[]): Promise<void> {
   for (let attempt = 0; attempt < 1_200; attempt++) {
     const result = await pool.query(
       `select distinct integrated_account_id from sync_runs

@@ -127,7 +127,6 @@ export class ChaosContext {
       });
     }
     await Promise.all(this.#standIns.map((standIn) => standIn.close()));
-    await this.reference.close();
     await dropPrefixes(this.redisUrl, this.prefixes);
     await dropSchemas(this.databaseUrl, this.schemas);
   }

@@ -54,9 +54,4 @@ export class ReferenceStore {
     }
     return digestAccount(this.#schema.pool, account.id);
   }
-
-  async close(): Promise<void> {
-    // The schema and the stand-in are the context's, closed with the rest.
-    this.#digests.clear();
-  }
 }

@@ -84,3 +84,19 @@ export function killedRunProblems(
   }
   return problems;
 }
+
+/** Account syncs whose intervals overlap, which the account lock must make impossible. */
+export function overlappingRuns(syncs: readonly RunRow[]): string[] {
+  const sorted = [...syncs].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+  const problems: string[] = [];
+  for (let index = 1; index < sorted.length; index++) {
+    const previous = sorted[index - 1];
+    const current = sorted[index];
+    if (previous === undefined || current === undefined) continue;
+    const previousEnd = previous.finishedAt?.getTime() ?? Infinity;
+    if (current.startedAt.getTime() < previousEnd) {
+      problems.push(`runs ${previous.id} and ${current.id} of one account overlap`);
+    }
+  }
+  return problems;
+}
