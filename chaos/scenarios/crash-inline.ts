@@ -1,8 +1,10 @@
 import type { ChaosContext } from '../support/chaos-context.js';
 import { runCli, runCliToEnd } from '../support/cli-process.js';
-import { killRepeatedly, killWindowMs } from '../support/kill-loop.js';
+import { killRepeatedly, maxPagesPerKill } from '../support/kill-loop.js';
 import { killedRunProblems, runsOf } from '../support/run-history.js';
 import { checkAgainstReference, type Scenario, type ScenarioRecord } from '../support/scenario.js';
+
+const PAGE_SIZE = 500;
 
 /**
  * `license-sync sync` killed with SIGKILL again and again during one listing, restarted each
@@ -15,7 +17,9 @@ export const crashInline: Scenario = {
     const account = { id: 'chaos-crash', licenses: context.options.licenses };
     const database = await context.createSchema('crash_inline');
     const standIn = await context.startStandIn([account]);
-    const environment = context.environment({ schema: database.schema }, standIn);
+    const environment = context.environment({ schema: database.schema }, standIn, {
+      TRUTO_PAGE_SIZE: String(PAGE_SIZE),
+    });
     const args = ['sync', '--account', account.id, '--json'];
 
     const outcome = await killRepeatedly({
@@ -23,7 +27,7 @@ export const crashInline: Scenario = {
       accountId: account.id,
       kills: context.options.kills,
       random: context.random,
-      windowMs: killWindowMs(account.licenses, context.options.kills),
+      maxPagesPerKill: maxPagesPerKill(account.licenses, PAGE_SIZE, context.options.kills),
       start: () => runCli(args, environment, context.output),
       runStartTimeoutMs: 30_000,
     });

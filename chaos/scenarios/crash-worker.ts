@@ -1,10 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
 import type { ChaosContext } from '../support/chaos-context.js';
 import { runCli, runCliToEnd } from '../support/cli-process.js';
-import { killRepeatedly, killWindowMs } from '../support/kill-loop.js';
+import { killRepeatedly, maxPagesPerKill } from '../support/kill-loop.js';
 import { openQueueProbe } from '../support/queue-probe.js';
 import { killedRunProblems, runsOf } from '../support/run-history.js';
 import { checkAgainstReference, type Scenario, type ScenarioRecord } from '../support/scenario.js';
 import { waitUntilSettled } from '../support/worker-run.js';
+
+const PAGE_SIZE = 500;
 
 /**
  * A `license-sync worker` killed with SIGKILL again and again while it syncs one account that
@@ -19,7 +23,9 @@ export const crashWorker: Scenario = {
     const database = await context.createSchema('crash_worker');
     const standIn = await context.startStandIn([account]);
     const prefix = context.newPrefix('crash-worker');
-    const environment = context.environment({ schema: database.schema, prefix }, standIn);
+    const environment = context.environment({ schema: database.schema, prefix }, standIn, {
+      TRUTO_PAGE_SIZE: String(PAGE_SIZE),
+    });
     const probe = openQueueProbe(environment);
     let enqueued = 0;
     const askWhenIdle = async () => {
@@ -35,7 +41,7 @@ export const crashWorker: Scenario = {
         accountId: account.id,
         kills: context.options.kills,
         random: context.random,
-        windowMs: killWindowMs(account.licenses, context.options.kills),
+        maxPagesPerKill: maxPagesPerKill(account.licenses, PAGE_SIZE, context.options.kills),
         start: () => runCli(['worker'], environment, context.output),
         whileWaiting: throttled(askWhenIdle, 2_000),
         runStartTimeoutMs: 60_000,
@@ -46,7 +52,7 @@ export const crashWorker: Scenario = {
       }
 
       const worker = runCli(['worker'], environment, context.output);
-      await askWhenIdle();
+      await untilSynced(database.pool, account.id, askWhenIdle);
       await waitUntilSettled(probe, database.pool, [account.id], 120_000);
       worker.child.kill('SIGTERM');
       const stopped = await worker.done;
@@ -74,4 +80,18 @@ function throttled(action: () => Promise<void>, intervalMs: number): () => Promi
     last = Date.now();
     await action();
   };
+}
+
+/**
+ * Asks again whenever the queue is idle until the account's last run succeeded: the job that
+ * was killed more than three times is failed by BullMQ, and a killed run stays `running`
+ * until the next run of the account closes it.
+ */
+async function untilSynced(pool: pg.Pool, accountId: string, askWhenIdle: () => Promise<void>) {
+  const deadline = Date.now() + 180_000;
+  while ((await runsOf(pool, accountId)).at(-1)?.status !== 'succeeded') {
+    if (Date.now() > deadline) throw new Error(`${accountId} was not synced within 3 minutes`);
+    await askWhenIdle();
+    await sleep(500);
+  }
 }

@@ -2,15 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { CliExit, CliProcess } from './cli-process.js';
 import type { SeededRandom } from './seeded-random.js';
-import { hasCheckpoint, lastRunId, runsOf, waitForNewRun } from './run-history.js';
+import { hasCheckpoint, lastRunId, pagesDone, runsOf, waitForNewRun } from './run-history.js';
 
 export interface KillLoop {
   pool: pg.Pool;
   accountId: string;
   kills: number;
   random: SeededRandom;
-  /** The longest a kill waits once a run has started, in ms. */
-  windowMs: number;
+  /** The most pages a run may complete before its kill. */
+  maxPagesPerKill: number;
   /** Starts the process that syncs: a `sync`, or a worker. */
   start(): CliProcess;
   /** Called while waiting for a run to start, e.g. to ask for a job when none is queued. */
@@ -54,23 +54,35 @@ export async function killRepeatedly(loop: KillLoop): Promise<KillOutcome> {
   return { kills: loop.kills, endedBy: undefined, resumedExpected };
 }
 
+/**
+ * Waits for the moment of the kill: a random point of start-up, or a random number of pages
+ * into the run and then a random part of the next one, so that kills land before, between
+ * and inside the batches of a listing that makes progress.
+ */
 async function waitForMoment(loop: KillLoop, before: number, ended: () => boolean) {
   if (loop.random.next() < EARLY_KILL_SHARE) {
     await sleep(loop.random.between(100, 1500));
     return;
   }
-  const delay = loop.random.between(0, loop.windowMs);
+  const pages = loop.random.between(0, loop.maxPagesPerKill);
+  const delayMs = loop.random.between(0, 300);
+  const pagesBefore = await pagesDone(loop.pool, loop.accountId);
+  const waiting = { timeoutMs: loop.runStartTimeoutMs, stop: ended };
   await waitForNewRun(loop.pool, loop.accountId, before, {
-    timeoutMs: loop.runStartTimeoutMs,
-    stop: ended,
+    ...waiting,
     whileWaiting: loop.whileWaiting,
   });
-  await sleep(delay);
+  const deadline = Date.now() + loop.runStartTimeoutMs;
+  while (!ended() && Date.now() < deadline) {
+    if ((await pagesDone(loop.pool, loop.accountId)) >= pagesBefore + pages) break;
+    await sleep(25);
+  }
+  await sleep(delayMs);
 }
 
-/** How long after a run starts a kill may land, so that `kills` fit into one listing. */
-export function killWindowMs(licenses: number, kills: number): number {
-  // About 3 licenses a millisecond on the slow machines this runs on; a kill loses the
-  // batch in flight, so a window of the whole share still leaves the listing unfinished.
-  return Math.max(100, Math.min(2_000, Math.round(licenses / Math.max(1, kills) / 3)));
+/** How many pages a run may get through before its kill, so that `kills` fit in one listing. */
+export function maxPagesPerKill(licenses: number, pageSize: number, kills: number): number {
+  const pages = Math.ceil(licenses / pageSize);
+  // Half the listing's pages spread over the kills leaves the other half for the last run.
+  return Math.max(1, Math.floor(pages / Math.max(1, kills)));
 }

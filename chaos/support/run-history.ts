@@ -38,6 +38,15 @@ export async function hasCheckpoint(pool: pg.Pool, accountId: string): Promise<b
   return result.rowCount === 1;
 }
 
+/** The pages the account's unfinished listing has done; 0 without a checkpoint. */
+export async function pagesDone(pool: pg.Pool, accountId: string): Promise<number> {
+  const result = await pool.query<{ pages: number }>(
+    'select pages_done as pages from sync_checkpoints where integrated_account_id = $1',
+    [accountId],
+  );
+  return result.rows[0]?.pages ?? 0;
+}
+
 /**
  * Waits until a run newer than `afterId` is running, `stop()` says to give up, or the time
  * is out; returns whether the run appeared.
