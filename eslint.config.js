@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli/**', 'bench/**', 'test/**', 'src/stand-in/main.ts'],
+    files: ['src/cli/**', 'bench/**', 'chaos/**', 'test/**', 'src/stand-in/main.ts'],
     rules: { 'no-console': 'off' },
   },
   {

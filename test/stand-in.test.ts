@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   generateLicense,
+  RawJsonRecord,
   startTrutoStandIn,
   type StandInOptions,
   type TrutoStandIn,
@@ -171,6 +172,14 @@ describe('listing licenses', () => {
     const ndjson = await listLicenses([['truto_response_format', 'stream']]);
     const lines = (await ndjson.text()).trimEnd().split('\n');
     expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual(records);
+  });
+
+  it('serves a raw JSON record exactly as written', async () => {
+    const raw =
+      '{"id":"huge","unit_amount":1e400,"assigned_quantity":123456789012345678901234567890}';
+    await start({ accounts: [{ id: ACCOUNT, records: [new RawJsonRecord(raw)] }] });
+    const text = await (await listLicenses()).text();
+    expect(text).toContain(raw);
   });
 
   it('leaves out remote_data and excluded fields when asked', async () => {
@@ -380,6 +389,24 @@ describe('faults', () => {
     expect(vendor.status).toBe(401);
     expect(await vendor.json()).toMatchObject({ truto_is_remote_error: true });
     expect((await listLicenses()).status).toBe(503);
+  });
+
+  it('refuses a cursor as expired with a remote 400, leaving first pages alone', async () => {
+    const server = await start({ accounts: [{ id: ACCOUNT, licenses: 4 }] });
+    server.injectFault({ kind: 'expired-cursor', withCursor: true });
+
+    const first = await page([['limit', '2']]);
+    expect(first.next_cursor).not.toBeNull();
+    const refused = await listLicenses([
+      ['limit', '2'],
+      ['next_cursor', first.next_cursor ?? ''],
+    ]);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({
+      statusCode: 400,
+      message: expect.stringMatching(/expired/),
+      truto_is_remote_error: true,
+    });
   });
 
   it('truncates the body mid-way so reading it rejects', async () => {

@@ -193,19 +193,31 @@ describe('faults that end the run at once', () => {
     expect(await storedCount(account)).toBe(120);
   });
 
-  it('starts the listing over when Truto refuses the checkpoint cursor', async () => {
-    const account = newAccount(120);
-    failAfterFirstPage(account);
-    await sync(account, { client: { retries: 0 } });
-    expect(await checkpointOf(account)).toBeDefined();
+  const refusals: [string, FaultKind][] = [
+    ['refuses the checkpoint cursor with a 410', { kind: 'status', status: 410 }],
+    ['says the checkpoint cursor has expired', { kind: 'expired-cursor' }],
+  ];
+  for (const [what, refusal] of refusals) {
+    it(`starts the listing over when Truto ${what}`, async () => {
+      const account = newAccount(120);
+      failAfterFirstPage(account);
+      await sync(account, { client: { retries: 0 } });
+      expect(await checkpointOf(account)).toBeDefined();
 
-    standIn.clearFaults();
-    standIn.injectFault({ kind: 'status', status: 410, accountId: account, withCursor: true });
-    const resumed = await sync(account);
-    expect(resumed).toMatchObject({ status: 'succeeded', resumed: true });
-    expect(resumed.counts).toMatchObject({ pages: 3, deleted: 0 });
-    expect(await storedCount(account)).toBe(120);
-  });
+      standIn.clearFaults();
+      standIn.injectFault({ ...refusal, accountId: account, withCursor: true });
+      const resumed = await sync(account);
+      expect(resumed).toMatchObject({ status: 'succeeded', resumed: true });
+      expect(resumed.counts).toMatchObject({ pages: 3, deleted: 0 });
+      expect(await storedCount(account)).toBe(120);
+      // Listing again from the start is a new pass, not the same licenses listed twice.
+      const twice = await database.pool.query(
+        'select id from licenses where integrated_account_id = $1 and listed_twice_at is not null',
+        [account],
+      );
+      expect(twice.rows).toEqual([]);
+    });
+  }
 });
 
 describe('secrets', () => {

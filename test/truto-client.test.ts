@@ -81,4 +81,19 @@ describe('TrutoClient', () => {
     expect(retry).toMatchObject({ level: 40, msg: 'Truto request failed; retrying', status: 500 });
     expect(lines.join('\n')).not.toContain(TOKEN);
   });
+
+  it('refuses a page holding more records than asked for, handing none of the extra on', async () => {
+    standIn.injectFault({ kind: 'endless', accountId: 'a1', times: Infinity });
+    const received: BuiltRecord[] = [];
+    const listing = client.listPage(
+      { integratedAccountId: 'a1', cursor: null, extraParams: {} },
+      (r) => {
+        received.push(...r);
+      },
+    );
+    await expect(listing).rejects.toMatchObject({ kind: 'bad-body' });
+    await expect(listing).rejects.toThrow(/more than the 25 records/);
+    standIn.clearFaults();
+    expect(received.length).toBeLessThanOrEqual(25);
+  });
 });

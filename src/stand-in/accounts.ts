@@ -16,7 +16,7 @@ export interface StandInAccount {
   licenses?: number;
   /** Generation seed (default 1): the same seed and index give the same record bytes. */
   seed?: number;
-  /** Served instead of generated licenses; any JSON values, non-objects too. */
+  /** Served instead of generated licenses; any JSON values, non-objects too, or RawJsonRecord. */
   records?: unknown[];
   /** How `truto_response_format=stream` responses are framed (default 'page'). */
   framing?: Framing;

@@ -10,6 +10,7 @@ export type ReplacingFault = Extract<
       | 'status'
       | 'vendor-unauthorized'
       | 'blocked'
+      | 'expired-cursor'
       | 'invalid-json'
       | 'wrong-content-type';
   }
@@ -30,6 +31,7 @@ export function isReplacingFault(fault: Fault): fault is ReplacingFault {
     'status',
     'vendor-unauthorized',
     'blocked',
+    'expired-cursor',
     'invalid-json',
     'wrong-content-type',
   ].includes(fault.kind);
@@ -57,6 +59,12 @@ export function faultReply(fault: ReplacingFault): Reply {
       );
     case 'blocked':
       return errorReply(503, 'The integrated account is blocked');
+    case 'expired-cursor':
+      return errorReply(
+        400,
+        'The next_cursor has expired; start the listing from the first page',
+        remoteErrorFields('pagination token expired'),
+      );
     case 'invalid-json':
       return invalidJsonReply();
     case 'wrong-content-type':

@@ -29,6 +29,11 @@ export type FaultKind =
   | { kind: 'vendor-unauthorized' }
   /** 503: the integrated account is blocked. */
   | { kind: 'blocked' }
+  /**
+   * 400 from the vendor for a `next_cursor` it no longer honours, as Truto passes on a
+   * refused vendor token. Meant for requests that carry a cursor (`withCursor: true`).
+   */
+  | { kind: 'expired-cursor' }
   /** 200, writes the head and N records (default 1), then destroys the socket. */
   | { kind: 'truncate'; afterRecords?: number }
   /** 200, writes the head and N records (default 1), then nothing until close(). */

@@ -1,6 +1,7 @@
 import { licenseCount, type ResolvedAccount } from './accounts.js';
 import { renderLicense } from './license-generator.js';
 import { queryList, queryValue, type Query } from './query.js';
+import { RawJsonRecord } from './raw-json-record.js';
 
 /** The top-level fields a request asked to leave out of every record. */
 export function omittedFields(query: Query): ReadonlySet<string> {
@@ -52,6 +53,7 @@ export function findRecordIndex(account: ResolvedAccount, id: string): number | 
 }
 
 function renderExplicit(record: unknown, omit: ReadonlySet<string>): string {
+  if (record instanceof RawJsonRecord) return record.text;
   if (omit.size > 0 && isObject(record)) {
     const kept = Object.entries(record).filter(([key]) => !omit.has(key));
     return JSON.stringify(Object.fromEntries(kept));

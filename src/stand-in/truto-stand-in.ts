@@ -19,6 +19,7 @@ export type { StandInAccount } from './accounts.js';
 export type { Fault, FaultMatch } from './faults.js';
 export type { Framing } from './framings.js';
 export { generateLicense } from './license-generator.js';
+export { RawJsonRecord } from './raw-json-record.js';
 
 export interface StandInOptions {
   /** The accepted bearer token (default 'stand-in-token'). */

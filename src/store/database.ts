@@ -42,6 +42,12 @@ export function openDatabase(options: DatabaseOptions): Database {
   // An idle connection that the server drops (a restart, a terminated backend) surfaces here;
   // without a listener the process would crash. The next query gets a fresh connection.
   pool.on('error', () => undefined);
+  // A connection lost while checked out (in a transaction) emits 'error' on its client, which
+  // would crash the process just the same; its query, or the next one, fails instead, and
+  // the write is retried on a new connection.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
 
   return {
     db: drizzle({ client: pool }),

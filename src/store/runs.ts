@@ -38,6 +38,11 @@ export async function startRun(db: Db, run: NewRun): Promise<number> {
   return row.id;
 }
 
+/** Moves a run to a new pass, when its listing had to start over. */
+export async function setRunPassStart(db: Db, runId: number, passStartedAt: string) {
+  await db.update(syncRuns).set({ passStartedAt }).where(eq(syncRuns.id, runId));
+}
+
 /** Stores the counts so far; called in each batch's transaction so progress is never ahead. */
 export async function saveRunCounts(db: Db, runId: number, counts: RunCounts): Promise<void> {
   await db.update(syncRuns).set(counts).where(eq(syncRuns.id, runId));

@@ -1,12 +1,13 @@
 import { queryParamsFor } from '../config/query-params.js';
 import type { PageResult } from '../truto/truto-client.js';
 import type { BatchWriter } from './batch-writer.js';
-import { isRefusedCursor, RepeatedCursorError } from './sync-errors.js';
+import { isRefusedCursor, RefusedCheckpointError, RepeatedCursorError } from './sync-errors.js';
 import type { Pass, SyncDependencies, SyncRequest } from './sync-types.js';
 
 /**
  * Reads pages from the checkpoint (or the first page) to the end of the listing. Each page's
- * last batch commits the cursor of the page after it.
+ * last batch commits the cursor of the page after it. A checkpoint cursor that Truto refuses
+ * ends the read with a RefusedCheckpointError, before anything was written.
  */
 export async function readPass(
   deps: SyncDependencies,
@@ -36,16 +37,8 @@ export async function readPass(
     try {
       page = await deps.source.listPage(pageRequest, (records) => writer.add(records));
     } catch (error) {
-      if (!resuming || !isRefusedCursor(error)) throw error;
-      // The checkpoint's cursor expired: list from the start, in the same pass, so that what
-      // the earlier runs saw still counts as seen.
-      pass.logger.warn(
-        { err: error },
-        'Truto refused the checkpoint cursor; starting the listing over',
-      );
-      [cursor, pages, sawPartialResponse, resuming] = [null, 0, false, false];
-      cursorsSeen.clear();
-      continue;
+      if (resuming && isRefusedCursor(error)) throw new RefusedCheckpointError(error);
+      throw error;
     }
     resuming = false;
     pages += 1;

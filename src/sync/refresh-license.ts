@@ -1,5 +1,6 @@
 import { queryParamsFor } from '../config/query-params.js';
 import type { Logger } from '../logging/logger.js';
+import { withAccountLock } from '../store/account-lock.js';
 import type { Db } from '../store/database.js';
 import {
   databaseNow,
@@ -28,17 +29,24 @@ export interface RefreshRequest {
 
 /**
  * Reads one license again through `GET /licenses/{id}` and stores it, as a run of its own
- * (`sync_runs.license_id` names the license). It is not a pass: it deletes nothing, takes no
- * account lock and leaves the account's checkpoint alone. A license Truto does not know
- * fails the refresh with that reason; only a full listing may mark it deleted. A refresh
- * that succeeds rewrites that license's row of the day in `license_usage_daily`, in the
- * transaction that finishes the run.
+ * (`sync_runs.license_id` names the license). It is not a pass: it deletes nothing and leaves
+ * the account's checkpoint alone. It takes the account lock all the same (AccountBusyError
+ * while a sync runs): written during a pass, the license would look listed twice to it. A
+ * license Truto does not know fails the refresh; only a full listing may mark it deleted. A
+ * refresh that succeeds rewrites that license's row of the day in `license_usage_daily`, in
+ * the transaction that finishes the run.
  */
 export async function refreshLicense(
   deps: SyncDependencies,
   request: RefreshRequest,
 ): Promise<RunResult> {
-  return reportRunEnded(deps, request.trigger, await refreshAsRun(deps, request));
+  const result = await withAccountLock(deps.database, request.integratedAccountId, (lockLost) =>
+    refreshAsRun(deps, {
+      ...request,
+      signal: AbortSignal.any(request.signal ? [lockLost, request.signal] : [lockLost]),
+    }),
+  );
+  return reportRunEnded(deps, request.trigger, result);
 }
 
 async function refreshAsRun(deps: SyncDependencies, request: RefreshRequest): Promise<RunResult> {

@@ -1,10 +1,17 @@
 import { withAccountLock } from '../store/account-lock.js';
 import { clearCheckpoint, loadCheckpoint } from '../store/checkpoints.js';
 import { dropStaleHeldLicenses } from '../store/held-licenses.js';
-import { closeInterruptedRuns, databaseNow, emptyCounts, startRun } from '../store/runs.js';
+import {
+  closeInterruptedRuns,
+  databaseNow,
+  emptyCounts,
+  setRunPassStart,
+  startRun,
+} from '../store/runs.js';
 import { BatchWriter } from './batch-writer.js';
 import { asError, completePass, recordFailure, reportRunEnded } from './end-run.js';
 import { readPass } from './read-pass.js';
+import { RefusedCheckpointError } from './sync-errors.js';
 import type { Pass, RunResult, SyncDependencies, SyncRequest } from './sync-types.js';
 
 export type { LicenseSource, RunResult, SyncDependencies, SyncRequest } from './sync-types.js';
@@ -29,13 +36,22 @@ async function runLocked(
   lockLost: AbortSignal,
 ): Promise<RunResult> {
   const started = performance.now();
-  const pass = await beginRun(deps, request, lockLost);
-  const writer = createWriter(deps, request, pass);
+  let pass = await beginRun(deps, request, lockLost);
+  let writer = createWriter(deps, request, pass);
 
   const result = { runId: pass.runId, integratedAccountId: pass.accountId, resumed: pass.resumed };
   try {
-    const { sawPartialResponse } = await readPass(deps, request, pass, writer);
-    const counts = await completePass(deps, pass, writer.counts, sawPartialResponse);
+    let read: { sawPartialResponse: boolean };
+    try {
+      read = await readPass(deps, request, pass, writer);
+    } catch (error) {
+      if (!(error instanceof RefusedCheckpointError)) throw error;
+      pass.logger.warn({ err: error.cause }, 'Truto refused the checkpoint cursor; listing anew');
+      pass = await startNewPass(deps, pass);
+      writer = createWriter(deps, request, pass);
+      read = await readPass(deps, request, pass, writer);
+    }
+    const counts = await completePass(deps, pass, writer.counts, read.sawPartialResponse);
     const durationMs = Math.round(performance.now() - started);
     pass.logger.info({ ...counts, durationMs }, 'sync run succeeded');
     return { ...result, status: 'succeeded', counts, durationMs };
@@ -77,6 +93,19 @@ async function beginRun(
   logger.info({ trigger: request.trigger, resumed, interrupted }, 'sync run started');
   const signal = AbortSignal.any(request.signal ? [lockLost, request.signal] : [lockLost]);
   return { accountId, runId, passStartedAt, checkpoint, resumed, logger, signal };
+}
+
+/**
+ * Starts the listing over as a new pass, for a checkpoint whose cursor Truto refused. Not the
+ * old pass: every license it saw would be seen again and look listed twice.
+ */
+async function startNewPass(deps: SyncDependencies, pass: Pass): Promise<Pass> {
+  const { db } = deps.database;
+  await clearCheckpoint(db, pass.accountId);
+  const passStartedAt = await databaseNow(db);
+  await dropStaleHeldLicenses(db, pass.accountId, passStartedAt);
+  await setRunPassStart(db, pass.runId, passStartedAt);
+  return { ...pass, passStartedAt, checkpoint: null };
 }
 
 function createWriter(deps: SyncDependencies, request: SyncRequest, pass: Pass): BatchWriter {

@@ -13,6 +13,15 @@ export class RepeatedCursorError extends Error {
   }
 }
 
+/** Truto refused the cursor of the checkpoint a run went on from: the listing must start over. */
+export class RefusedCheckpointError extends Error {
+  override name = 'RefusedCheckpointError';
+
+  constructor(cause: unknown) {
+    super('Truto refused the checkpoint cursor, which has probably expired', { cause });
+  }
+}
+
 /** Statuses with which Truto refuses a cursor it no longer knows. */
 const REFUSED_CURSOR_STATUSES = new Set([400, 404, 410, 422]);
 

@@ -64,6 +64,11 @@ export class LicenseBodyParser {
     this.#forcedNdjson = NDJSON_TYPES.test(contentType ?? '');
   }
 
+  /** The framing the body has shown so far; `null` before its first value. */
+  get framing(): Framing | null {
+    return this.#framing;
+  }
+
   /** Parses one chunk of the body; returns the records it completed. */
   push(chunk: Buffer): BuiltRecord[] {
     this.#feed(this.#decoder.write(chunk));

@@ -142,10 +142,13 @@ export class TrutoClient {
     const response = await this.#send(url, context);
     const contentType = header(response.headers['content-type']);
     const parser = new LicenseBodyParser(contentType, this.#options.recordLimits);
+    let parsed = 0;
     try {
       let sliceStarted = performance.now();
       for await (const chunk of response.body as AsyncIterable<Buffer>) {
         const records = parser.push(chunk);
+        parsed += records.length;
+        this.#refuseOverfullPage(parser, parsed);
         if (records.length > 0) await sink(records);
         // Chunks that arrived while a write was awaited are all handed over at once, as
         // microtasks: without a break the loop would hold the event loop for hundreds of
@@ -162,6 +165,21 @@ export class TrutoClient {
       response.body.destroy();
       if (error instanceof BodyFormatError) throw badBody(context.subject, error);
       throw asNetworkError(error, context.subject, this.#options.apiUrl);
+    }
+  }
+
+  /**
+   * A page object holds at most the `limit` asked for ("the vendor may return fewer"); one
+   * that goes on past it is a body that may never end, whose records would be stored as
+   * licenses. Bare arrays and NDJSON are the whole listing and have no such bound.
+   *
+   * Note: a vendor that ignored `limit` and sent larger pages would fail every run here;
+   * none is known, and a TRUTO_PAGE_SIZE as large as its pages would lift it.
+   */
+  #refuseOverfullPage(parser: LicenseBodyParser, parsed: number): void {
+    const limit = this.#options.pageSize;
+    if (parser.framing === 'page' && parsed > limit) {
+      throw new BodyFormatError(`the page holds more than the ${limit} records asked for`);
     }
   }
 
