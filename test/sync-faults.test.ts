@@ -121,6 +121,35 @@ describe('faults that a retry fixes', () => {
     expect(await checkpointOf(account)).toMatchObject({ pages_done: 1 });
   });
 
+  it('reads again, without calling them listed twice, the licenses a failed run stored past its checkpoint', async () => {
+    const account = newAccount(120);
+    // Page 2 (licenses 51–100) breaks after 30 records, once a batch of 20 of them is stored.
+    standIn.injectFault({
+      kind: 'truncate',
+      afterRecords: 30,
+      accountId: account,
+      afterRequests: 1,
+      times: Infinity,
+    });
+    const tuning = { batchSize: 20 };
+    const failed = await sync(account, { client: { retries: 1 }, tuning });
+    expect(failed.status).toBe('failed');
+    expect(await checkpointOf(account)).toMatchObject({ pages_done: 1 });
+    expect(await storedCount(account)).toBeGreaterThan(50);
+
+    standIn.clearFaults();
+    const resumed = await sync(account, { tuning });
+
+    expect(resumed).toMatchObject({ status: 'succeeded', resumed: true });
+    const marked = await database.pool.query(
+      `select id from licenses
+       where integrated_account_id = $1 and (listed_twice_at is not null or deleted_at is not null)`,
+      [account],
+    );
+    expect(marked.rows).toEqual([]);
+    expect(await storedCount(account)).toBe(120);
+  });
+
   it('fails a 429 that asks for a longer wait than the process may hold', async () => {
     const account = newAccount(10);
     standIn.injectFault({ kind: 'rate-limit', accountId: account });

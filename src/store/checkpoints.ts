@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from './database.js';
 import { syncCheckpoints } from './schema.js';
 
@@ -11,10 +11,15 @@ export interface Checkpoint {
   sawPartialResponse: boolean;
 }
 
+/** A checkpoint as stored: `savedAt` is the time of the transaction that saved it. */
+export interface SavedCheckpoint extends Checkpoint {
+  savedAt: string;
+}
+
 export async function loadCheckpoint(
   db: Db,
   integratedAccountId: string,
-): Promise<Checkpoint | null> {
+): Promise<SavedCheckpoint | null> {
   const [row] = await db
     .select()
     .from(syncCheckpoints)
@@ -25,6 +30,7 @@ export async function loadCheckpoint(
     nextCursor: row.nextCursor,
     pagesDone: row.pagesDone,
     sawPartialResponse: row.sawPartialResponse,
+    savedAt: row.updatedAt,
   };
 }
 
@@ -33,7 +39,8 @@ export async function saveCheckpoint(
   integratedAccountId: string,
   checkpoint: Checkpoint,
 ): Promise<void> {
-  const row = { integratedAccountId, ...checkpoint, updatedAt: new Date().toISOString() };
+  // The database's time, as the batch's `last_seen_at`: a resumed run compares the two.
+  const row = { integratedAccountId, ...checkpoint, updatedAt: sql`now()` };
   await db
     .insert(syncCheckpoints)
     .values(row)

@@ -38,6 +38,22 @@ export interface BatchTarget {
   counts: RunCounts;
   /** How a batch loads licenses that are not stored yet. */
   newLicenses: NewLicenseLoad;
+  /** Where the run resumes an interrupted one: what that one saw after its checkpoint. */
+  reread: RereadWindow | null;
+}
+
+/**
+ * The times between an interrupted run's last checkpoint and the start of the run that
+ * resumes it. The resumed run reads the pages after the checkpoint again, so a license last
+ * seen in this window was not seen twice by the pass: it is being read again.
+ *
+ * Note: only the latest interruption has a window. A license that the first of two
+ * interrupted runs saw past the second one's last checkpoint still looks seen once more
+ * (`listed_twice_at` set, its content correct); keeping every window would lift that.
+ */
+export interface RereadWindow {
+  after: string;
+  before: string;
 }
 
 export interface BatchOutcome {
@@ -71,7 +87,8 @@ interface Plan {
 export async function writeBatch(db: Db, target: BatchTarget, batch: Batch): Promise<BatchOutcome> {
   return db.transaction(async (tx) => {
     const accountId = target.integratedAccountId;
-    const stored = await readStoredState(tx, accountId, target.passStartedAt, batch.licenses);
+    const { passStartedAt, reread } = target;
+    const stored = await readStoredState(tx, accountId, passStartedAt, reread, batch.licenses);
     const plan = planBatch(batch, stored);
 
     await writeLicenses(tx, accountId, plan.write, stored, target.newLicenses);
@@ -102,7 +119,7 @@ export async function writeRefreshedLicense(
     const accountId = target.integratedAccountId;
     let outcome = { written: 0, unchanged: 0 };
     if (item !== undefined) {
-      const stored = await readStoredState(tx, accountId, target.passStartedAt, [item]);
+      const stored = await readStoredState(tx, accountId, target.passStartedAt, null, [item]);
       const changed = isChanged(item, stored.get(item.license.id));
       if (changed) await writeLicenses(tx, accountId, [item], stored, target.newLicenses);
       else await touchLastSeen(tx, accountId, [item.license.id]);
@@ -165,7 +182,7 @@ export async function applyHeldLicenses(
   passStartedAt: string,
 ): Promise<BatchOutcome> {
   const held = await releaseHeldLicenses(tx, accountId, passStartedAt);
-  const stored = await readStoredState(tx, accountId, passStartedAt, held);
+  const stored = await readStoredState(tx, accountId, passStartedAt, null, held);
   const changed = held.filter((item) => isChanged(item, stored.get(item.license.id)));
   // A few licenses at most: not worth a COPY.
   await writeLicenses(tx, accountId, changed, stored, 'upsert');
@@ -181,13 +198,17 @@ async function readStoredState(
   tx: Db,
   accountId: string,
   passStartedAt: string,
+  reread: RereadWindow | null,
   items: NormalizedLicense[],
 ): Promise<Map<string, StoredState>> {
   if (items.length === 0) return new Map();
   const ids = items.map((item) => item.license.id);
   const result = await tx.execute<StoredState>(sql`
     select l.id, l.content_hash, l.deleted_at is not null as deleted,
-           l.last_seen_at >= ${passStartedAt}::timestamptz as seen_in_pass,
+           l.last_seen_at >= ${passStartedAt}::timestamptz
+             and not coalesce(l.last_seen_at > ${reread?.after ?? null}::timestamptz
+                              and l.last_seen_at < ${reread?.before ?? null}::timestamptz,
+                              false) as seen_in_pass,
            l.listed_twice_at is not null as listed_twice
     from unnest(${sql.param(ids)}::text[]) as input(id)
     cross join lateral (

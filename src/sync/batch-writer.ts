@@ -4,7 +4,13 @@ import type { Db } from '../store/database.js';
 import type { NewLicenseLoad } from '../store/license-writes.js';
 import type { Checkpoint } from '../store/checkpoints.js';
 import type { RunCounts } from '../store/runs.js';
-import { countBatch, writeBatch, type Batch, type RejectRow } from '../store/write-batch.js';
+import {
+  countBatch,
+  writeBatch,
+  type Batch,
+  type RejectRow,
+  type RereadWindow,
+} from '../store/write-batch.js';
 import type { BuiltRecord } from '../truto/record-builder.js';
 import { withDatabaseRetries } from './database-retry.js';
 import { recordRows } from './record-rows.js';
@@ -16,6 +22,7 @@ export interface BatchWriterOptions {
   runId: number;
   integratedAccountId: string;
   passStartedAt: string;
+  reread: RereadWindow | null;
   batchSize: number;
   maxRecordChars: number;
   /** Aborts when the run must stop writing (its account lock was lost, or shutdown). */

@@ -69,7 +69,7 @@ async function refreshAsRun(deps: SyncDependencies, request: RefreshRequest): Pr
     const record = await fetchLicense(deps, request, params);
     const rows = recordRows({ kind: 'record', value: record }, deps.tuning.maxRecordChars);
     const { newLicenses } = deps.database;
-    const target = { runId, integratedAccountId, passStartedAt, counts, newLicenses };
+    const target = { runId, integratedAccountId, passStartedAt, counts, newLicenses, reread: null };
     const outcome = await withDatabaseRetries(
       () => writeRefreshedLicense(db, target, rows.license, rows.rejects),
       logger,

@@ -82,6 +82,7 @@ async function beginRun(
   const passStartedAt = checkpoint?.passStartedAt ?? (await databaseNow(db));
   await dropStaleHeldLicenses(db, accountId, passStartedAt);
   const resumed = checkpoint !== null;
+  const reread = checkpoint && { after: checkpoint.savedAt, before: await databaseNow(db) };
   const runId = await startRun(db, {
     integratedAccountId: accountId,
     trigger: request.trigger,
@@ -92,7 +93,7 @@ async function beginRun(
   const logger = deps.logger.child({ integratedAccountId: accountId, runId });
   logger.info({ trigger: request.trigger, resumed, interrupted }, 'sync run started');
   const signal = AbortSignal.any(request.signal ? [lockLost, request.signal] : [lockLost]);
-  return { accountId, runId, passStartedAt, checkpoint, resumed, logger, signal };
+  return { accountId, runId, passStartedAt, checkpoint, reread, resumed, logger, signal };
 }
 
 /**
@@ -105,7 +106,7 @@ async function startNewPass(deps: SyncDependencies, pass: Pass): Promise<Pass> {
   const passStartedAt = await databaseNow(db);
   await dropStaleHeldLicenses(db, pass.accountId, passStartedAt);
   await setRunPassStart(db, pass.runId, passStartedAt);
-  return { ...pass, passStartedAt, checkpoint: null };
+  return { ...pass, passStartedAt, checkpoint: null, reread: null };
 }
 
 function createWriter(deps: SyncDependencies, request: SyncRequest, pass: Pass): BatchWriter {
@@ -116,6 +117,7 @@ function createWriter(deps: SyncDependencies, request: SyncRequest, pass: Pass):
     runId: pass.runId,
     integratedAccountId: request.integratedAccountId,
     passStartedAt: pass.passStartedAt,
+    reread: pass.reread,
     batchSize: deps.tuning.batchSize,
     maxRecordChars: deps.tuning.maxRecordChars,
     signal: pass.signal,
