@@ -1,4 +1,6 @@
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import v8 from 'node:v8';
 import { BodyFormatError, LicenseBodyParser } from './license-body-parser.js';
 import type { BuiltRecord } from './record-builder.js';
 
@@ -101,5 +103,31 @@ describe('LicenseBodyParser', () => {
 
   it('fails on an empty JSON body', () => {
     expect(() => parse('')).toThrow(BodyFormatError);
+  });
+});
+
+describe('LicenseBodyParser memory', () => {
+  it('keeps no part of the body alive through the cursor it returns', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const collect = runInNewContext('gc') as () => void;
+    const padding = 'x'.repeat(200_000);
+    const page = (n: number) =>
+      Buffer.from(`{"result":[{"id":"${padding}"}],"next_cursor":"cursor-of-page-${String(n)}"}`);
+    const wide = { maxChars: 1_000_000, maxDepth: 8 };
+
+    collect();
+    const before = process.memoryUsage().heapUsed;
+    // A sync holds every cursor of its listing, to notice one Truto sends twice.
+    const cursors = Array.from({ length: 100 }, (_, n) => {
+      const parser = new LicenseBodyParser('application/json', wide);
+      parser.push(page(n));
+      return parser.end().summary.nextCursor;
+    });
+    collect();
+    const grownMb = (process.memoryUsage().heapUsed - before) / 2 ** 20;
+
+    expect(cursors.at(-1)).toBe('cursor-of-page-99');
+    // 100 bodies of 200 KB: a cursor sliced out of its chunk's text would hold about 20 MB.
+    expect(grownMb).toBeLessThan(5);
   });
 });

@@ -253,8 +253,13 @@ export class LicenseBodyParser {
   }
 }
 
+/**
+ * The cursor outlives the page (a sync keeps every cursor of its listing), so it is copied
+ * out of the body's text: a token's value can be a slice of the decoded chunk it came in, and
+ * would keep that whole chunk, tens of kilobytes, alive for as long as the sync runs.
+ */
 function cursorFrom(token: Token): string | null {
-  if (token.name === 'stringValue') return token.value === '' ? null : token.value;
-  if (token.name === 'numberValue') return token.value;
-  return null;
+  if (token.name !== 'stringValue' && token.name !== 'numberValue') return null;
+  if (token.value === '') return null;
+  return Buffer.from(token.value, 'utf8').toString('utf8');
 }
