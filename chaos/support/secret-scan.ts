@@ -18,7 +18,7 @@ export async function scanRedis(
     for (const prefix of prefixes) {
       for (const key of await redis.keys(`${prefix}:*`)) {
         keys += 1;
-        found += occurrences(key, secret) + occurrences(await dumpValue(redis, key), secret);
+        found += occurrences(key, secret) + occurrences(await dumpRedisValue(redis, key), secret);
       }
     }
   } finally {
@@ -27,7 +27,8 @@ export async function scanRedis(
   return { keys, found };
 }
 
-async function dumpValue(redis: Redis, key: string): Promise<string> {
+/** A key's value as text, whatever its type, to search it for a secret. */
+export async function dumpRedisValue(redis: Redis, key: string): Promise<string> {
   const type = await redis.type(key);
   if (type === 'string') return (await redis.get(key)) ?? '';
   if (type === 'hash') return JSON.stringify(await redis.hgetall(key));

@@ -10,6 +10,7 @@ import { startWorker, type RunningWorker } from '../../src/queue/worker.js';
 import type { Database } from '../../src/store/database.js';
 import { startTrutoStandIn, type TrutoStandIn } from '../../src/stand-in/truto-stand-in.js';
 import { createTestDatabase, TEST_DATABASE_URL } from './test-database.js';
+import { dumpRedisValue } from '../../chaos/support/secret-scan.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -88,21 +89,10 @@ export async function dumpRedisPrefix(prefix: string): Promise<string> {
   const redis = new Redis(REDIS_URL);
   const parts: string[] = [];
   for (const key of await redis.keys(`${prefix}:*`)) {
-    parts.push(key, await dumpKey(redis, key));
+    parts.push(key, await dumpRedisValue(redis, key));
   }
   redis.disconnect();
   return parts.join('\n');
-}
-
-async function dumpKey(redis: Redis, key: string): Promise<string> {
-  const type = await redis.type(key);
-  if (type === 'string') return (await redis.get(key)) ?? '';
-  if (type === 'hash') return JSON.stringify(await redis.hgetall(key));
-  if (type === 'list') return JSON.stringify(await redis.lrange(key, 0, -1));
-  if (type === 'set') return JSON.stringify(await redis.smembers(key));
-  if (type === 'zset') return JSON.stringify(await redis.zrange(key, 0, -1));
-  if (type === 'stream') return JSON.stringify(await redis.xrange(key, '-', '+'));
-  return '';
 }
 
 /** Polls until the check passes, or fails the test after the timeout. */
