@@ -5,6 +5,7 @@
  *   npm run chaos -- [--licenses 50000] [--kills 20] [--seed S] [--only a,b] [--no-own-servers] [--json]
  */
 import { parseArgs } from 'node:util';
+import { integerOptions } from '../src/stand-in/integer-options.js';
 import { formatReport, passed, reportJson, type ScenarioResult } from './report.js';
 import { ChaosContext, type ChaosOptions } from './support/chaos-context.js';
 import { runScenario, type Scenario } from './support/scenario.js';
@@ -51,14 +52,7 @@ function readOptions(): ChaosOptions {
       json: { type: 'boolean', default: false },
     },
   });
-  const problems: string[] = [];
-  const integer = (name: string, text: string, min: number): number => {
-    const value = Number(text);
-    if (!Number.isSafeInteger(value) || value < min) {
-      problems.push(`--${name} must be an integer >= ${min}, got ${JSON.stringify(text)}`);
-    }
-    return value;
-  };
+  const { integer, problems } = integerOptions();
   const options = {
     licenses: integer('licenses', values.licenses, 100),
     kills: integer('kills', values.kills, 1),

@@ -1,9 +1,8 @@
 import type { ChaosContext } from '../support/chaos-context.js';
 import { runCli, runCliToEnd } from '../support/cli-process.js';
-import { openQueueProbe } from '../support/queue-probe.js';
 import { overlappingRuns, runsOf } from '../support/run-history.js';
 import { checkAgainstReference, type Scenario, type ScenarioRecord } from '../support/scenario.js';
-import { waitUntilSettled } from '../support/worker-run.js';
+import { slowAccountForWorkers, waitUntilSettled } from '../support/worker-run.js';
 
 const REQUESTS = 24;
 const PARALLEL_REQUESTS = 4;
@@ -16,16 +15,8 @@ const PARALLEL_REQUESTS = 4;
 export const concurrency: Scenario = {
   name: 'concurrency',
   async run(context: ChaosContext, record: ScenarioRecord) {
-    const account = { id: 'chaos-concurrency', licenses: 3_000 };
-    const database = await context.createSchema('concurrency');
-    const standIn = await context.startStandIn([account], 250);
-    // Slowed down, so that the requests arrive while syncs run.
-    standIn.injectFault({ kind: 'trickle', bytesPerChunk: 16_384, delayMs: 15, times: Infinity });
-    const prefix = context.newPrefix('concurrency');
-    const environment = context.environment({ schema: database.schema, prefix }, standIn, {
-      TRUTO_PAGE_SIZE: '250',
-    });
-    const probe = openQueueProbe(environment);
+    const setup = await slowAccountForWorkers(context, 'chaos-concurrency', 'concurrency');
+    const { account, database, environment, probe } = setup;
     const workers = [0, 1].map(() => runCli(['worker'], environment, context.output));
 
     try {

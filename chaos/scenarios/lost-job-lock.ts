@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChaosContext } from '../support/chaos-context.js';
 import { runCli, runCliToEnd } from '../support/cli-process.js';
-import { openQueueProbe } from '../support/queue-probe.js';
 import { lastRunId, overlappingRuns, runsOf, waitForNewRun } from '../support/run-history.js';
 import { checkAgainstReference, type Scenario, type ScenarioRecord } from '../support/scenario.js';
-import { waitUntilSettled } from '../support/worker-run.js';
+import { slowAccountForWorkers, waitUntilSettled } from '../support/worker-run.js';
 
 /** Longer than JOB_LOCK_DURATION_MS (5 s) and a stalled-job check after it. */
 const FROZEN_MS = 12_000;
@@ -17,15 +16,8 @@ const FROZEN_MS = 12_000;
 export const lostJobLock: Scenario = {
   name: 'lost-job-lock',
   async run(context: ChaosContext, record: ScenarioRecord) {
-    const account = { id: 'chaos-lost-lock', licenses: 3_000 };
-    const database = await context.createSchema('lost_lock');
-    const standIn = await context.startStandIn([account], 250);
-    standIn.injectFault({ kind: 'trickle', bytesPerChunk: 16_384, delayMs: 15, times: Infinity });
-    const prefix = context.newPrefix('lost-lock');
-    const environment = context.environment({ schema: database.schema, prefix }, standIn, {
-      TRUTO_PAGE_SIZE: '250',
-    });
-    const probe = openQueueProbe(environment);
+    const setup = await slowAccountForWorkers(context, 'chaos-lost-lock', 'lost-lock');
+    const { account, database, environment, probe } = setup;
     const first = runCli(['worker'], environment, context.output);
     let second: ReturnType<typeof runCli> | undefined;
 

@@ -5,6 +5,7 @@
  *                       [--host 0.0.0.0]
  */
 import { parseArgs } from 'node:util';
+import { integerOptions } from './integer-options.js';
 import type { Framing, StandInAccount } from './truto-stand-in.js';
 import { startTrutoStandIn } from './truto-stand-in.js';
 
@@ -47,15 +48,7 @@ function readSettings(): Settings {
     process.exit(0);
   }
 
-  // Collect every problem before failing, so one run shows all that needs fixing.
-  const problems: string[] = [];
-  const integer = (name: string, text: string, min: number): number => {
-    const value = Number(text);
-    if (!Number.isSafeInteger(value) || value < min) {
-      problems.push(`--${name} must be an integer >= ${min}, got ${JSON.stringify(text)}`);
-    }
-    return value;
-  };
+  const { integer, problems } = integerOptions();
 
   const settings = {
     port: integer('port', values.port, 0),
