@@ -16,7 +16,7 @@ describe('the chaos suite, reduced', () => {
       ['5xx storm longer than the retries', 'a body that never ends'].includes(faultCase.name),
     );
     const options = {
-      licenses: 2_000,
+      licenses: 4_000,
       kills: 3,
       seed: 1,
       json: false,

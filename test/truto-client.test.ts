@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTrutoStandIn, type TrutoStandIn } from '../src/stand-in/truto-stand-in.js';
 import { TrutoClient } from '../src/truto/truto-client.js';
 import { TrutoError } from '../src/truto/truto-error.js';
-import type { BuiltRecord } from '../src/truto/record-builder.js';
+import type { ListedRecord } from '../src/truto/listed-record.js';
 import { captureLogger } from './support/capture-logger.js';
 
 const TOKEN = 'client-test-token-55e1';
@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 async function collect(cursor: string | null) {
-  const records: BuiltRecord[] = [];
+  const records: ListedRecord[] = [];
   const page = await client.listPage(
     { integratedAccountId: 'a1', cursor, extraParams: {} },
     (r) => {
@@ -84,7 +84,7 @@ describe('TrutoClient', () => {
 
   it('refuses a page holding more records than asked for, handing none of the extra on', async () => {
     standIn.injectFault({ kind: 'endless', accountId: 'a1', times: Infinity });
-    const received: BuiltRecord[] = [];
+    const received: ListedRecord[] = [];
     const listing = client.listPage(
       { integratedAccountId: 'a1', cursor: null, extraParams: {} },
       (r) => {

@@ -4,7 +4,7 @@ import { killRepeatedly, maxPagesPerKill } from '../support/kill-loop.js';
 import { killedRunProblems, runsOf } from '../support/run-history.js';
 import { checkAgainstReference, type Scenario, type ScenarioRecord } from '../support/scenario.js';
 
-const PAGE_SIZE = 500;
+const PAGE_SIZE = 200;
 
 /**
  * `license-sync sync` killed with SIGKILL again and again during one listing, restarted each
@@ -46,7 +46,7 @@ export const crashInline: Scenario = {
     );
 
     const runs = await runsOf(database.pool, account.id);
-    record.problems.push(...killedRunProblems(runs, outcome.resumedExpected));
+    record.problems.push(...killedRunProblems(runs, outcome));
     const exact = await checkAgainstReference(context, record, database.pool, account);
     if (exact) record.tally.runsRecovered += runs.filter((run) => run.status === 'failed').length;
     record.notes.push(`${runs.length} runs in sync_runs, ${runs.length - 1} of them interrupted`);

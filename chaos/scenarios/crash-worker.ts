@@ -59,7 +59,7 @@ export const crashWorker: Scenario = {
       if (stopped.code !== 0) record.problems.push(`the last worker exited with ${stopped.code}`);
 
       const runs = await runsOf(database.pool, account.id);
-      record.problems.push(...killedRunProblems(runs, outcome.resumedExpected));
+      record.problems.push(...killedRunProblems(runs, outcome));
       const exact = await checkAgainstReference(context, record, database.pool, account);
       if (exact) record.tally.runsRecovered += runs.filter((run) => run.status === 'failed').length;
       record.notes.push(

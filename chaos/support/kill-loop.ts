@@ -19,11 +19,17 @@ export interface KillLoop {
 }
 
 export interface KillOutcome {
+  /** Kills that interrupted something: not those that came after the run had succeeded. */
   kills: number;
   /** The process ended by itself before it was killed. */
   endedBy: CliExit | undefined;
   /** For each run the killed processes started: whether a checkpoint was there before. */
   resumedExpected: Map<number, boolean>;
+  /**
+   * Runs that had succeeded when their process was killed: a short rest of a listing can end
+   * within the random delay before the kill, and the process is killed while it exits.
+   */
+  finishedBeforeKill: Set<number>;
 }
 
 /** One in five kills lands during start-up, before any run exists. */
@@ -35,7 +41,11 @@ const EARLY_KILL_SHARE = 0.2;
  */
 export async function killRepeatedly(loop: KillLoop): Promise<KillOutcome> {
   const resumedExpected = new Map<number, boolean>();
-  for (let kills = 0; kills < loop.kills; kills++) {
+  const finishedBeforeKill = new Set<number>();
+  let kills = 0;
+  // A kill that came after the run had succeeded interrupted nothing: another one is tried,
+  // against a new pass, up to twice as many times as asked.
+  for (let tries = 0; tries < loop.kills * 3 && kills < loop.kills; tries++) {
     const checkpointBefore = await hasCheckpoint(loop.pool, loop.accountId);
     const before = await lastRunId(loop.pool, loop.accountId);
     const child = loop.start();
@@ -43,15 +53,20 @@ export async function killRepeatedly(loop: KillLoop): Promise<KillOutcome> {
     void child.done.then((done) => (exit = done));
 
     await waitForMoment(loop, before, () => exit !== undefined);
-    if (exit !== undefined) return { kills, endedBy: exit, resumedExpected };
+    if (exit !== undefined) return { kills, endedBy: exit, resumedExpected, finishedBeforeKill };
 
     child.child.kill('SIGKILL');
     await child.done;
+    let interrupted = true;
     for (const run of await runsOf(loop.pool, loop.accountId)) {
-      if (run.id > before) resumedExpected.set(run.id, checkpointBefore);
+      if (run.id <= before) continue;
+      resumedExpected.set(run.id, checkpointBefore);
+      if (run.status === 'succeeded') finishedBeforeKill.add(run.id);
+      if (run.status === 'succeeded') interrupted = false;
     }
+    if (interrupted) kills += 1;
   }
-  return { kills: loop.kills, endedBy: undefined, resumedExpected };
+  return { kills, endedBy: undefined, resumedExpected, finishedBeforeKill };
 }
 
 /**
@@ -65,7 +80,8 @@ async function waitForMoment(loop: KillLoop, before: number, ended: () => boolea
     return;
   }
   const pages = loop.random.between(0, loop.maxPagesPerKill);
-  const delayMs = loop.random.between(0, 300);
+  // Within a page or so: a page of a few hundred licenses takes tens of milliseconds.
+  const delayMs = loop.random.between(0, 60);
   const pagesBefore = await pagesDone(loop.pool, loop.accountId);
   const waiting = { timeoutMs: loop.runStartTimeoutMs, stop: ended };
   await waitForNewRun(loop.pool, loop.accountId, before, {

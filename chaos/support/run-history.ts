@@ -68,19 +68,21 @@ export async function waitForNewRun(
 
 /**
  * Problems in the history a sequence of killed runs should leave: every run but the last
- * failed as interrupted, the last succeeded, and each run says `resumed` exactly when a
- * checkpoint was there when it started.
+ * failed as interrupted (or had succeeded before its kill landed), the last succeeded, and
+ * each run says `resumed` exactly when a checkpoint was there when it started.
  */
 export function killedRunProblems(
   runs: readonly RunRow[],
-  resumedExpected: ReadonlyMap<number, boolean>,
+  outcome: { resumedExpected: ReadonlyMap<number, boolean>; finishedBeforeKill: Set<number> },
 ): string[] {
+  const { resumedExpected, finishedBeforeKill } = outcome;
   const problems: string[] = [];
   const last = runs.at(-1);
   if (last?.status !== 'succeeded') {
     problems.push(`the last run is ${last?.status ?? 'missing'}, not succeeded`);
   }
   for (const run of runs.slice(0, -1)) {
+    if (finishedBeforeKill.has(run.id)) continue;
     if (run.status !== 'failed' || !/interrupted/.test(run.error ?? '')) {
       problems.push(`run ${run.id} is ${run.status} (${run.error ?? 'no error'}), not interrupted`);
     }

@@ -53,6 +53,11 @@ export interface NormalizedLicense {
   products: ProductRow[];
   roles: RoleRow[];
   issues: FieldIssue[];
+  /**
+   * Digest of the JSON bytes these rows were made from, where the sync knows them and they
+   * gave no issues; stored so that the same bytes need not be parsed again.
+   */
+  sourceHash: string | null;
 }
 
 /** A record that could not be stored at all. */

@@ -55,7 +55,7 @@ export function normalizeLicense(record: unknown, limits?: NormalizeLimits): Nor
   const roles = normalizeRoles(record.roles, issues);
 
   const license = { id: id.value, ...fields, contentHash: contentHash(fields, products, roles) };
-  return { ok: true, value: { license, products, roles, issues } };
+  return { ok: true, value: { license, products, roles, issues, sourceHash: null } };
 }
 
 function reject(licenseId: string | null, reason: string, record: unknown): NormalizeResult {

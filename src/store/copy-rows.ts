@@ -23,20 +23,20 @@ export async function copyNewLicenses(tx: Db, accountId: string, items: Normaliz
   const account = copyText(accountId);
 
   let text = '';
-  for (const { license: l } of items) {
+  for (const { license: l, sourceHash } of items) {
     text +=
       `${account}\t${copyText(l.id)}\t${copyNullable(l.name)}\t${copyNullable(l.description)}\t` +
       `${copyNullable(l.status)}\t${l.isPaid === null ? '\\N' : l.isPaid ? 't' : 'f'}\t` +
       `${copyNullable(l.currency)}\t${copyNullable(l.unitAmount)}\t` +
       `${copyNullable(l.assignedQuantity)}\t${copyNullable(l.availableQuantity)}\t` +
       `${copyNullable(l.remoteCreatedAt)}\t${copyNullable(l.remoteUpdatedAt)}\t` +
-      `${copyNullable(l.remoteData)}\t${copyText(l.contentHash)}\n`;
+      `${copyNullable(l.remoteData)}\t${copyText(l.contentHash)}\t${copyNullable(sourceHash)}\n`;
   }
   await copyIn(
     client,
     'copy licenses (integrated_account_id, id, name, description, status, is_paid, currency, ' +
       'unit_amount, assigned_quantity, available_quantity, remote_created_at, ' +
-      'remote_updated_at, remote_data, content_hash) from stdin',
+      'remote_updated_at, remote_data, content_hash, source_hash) from stdin',
     text,
   );
 

@@ -19,7 +19,12 @@ export async function holdLicenses(
     integratedAccountId: accountId,
     licenseId: item.license.id,
     passStartedAt,
-    license: { license: item.license, products: item.products, roles: item.roles },
+    license: {
+      license: item.license,
+      products: item.products,
+      roles: item.roles,
+      sourceHash: item.sourceHash,
+    },
   }));
   await tx
     .insert(syncHeldLicenses)
@@ -45,7 +50,12 @@ export async function releaseHeldLicenses(
       ),
     )
     .returning({ license: syncHeldLicenses.license });
-  return rows.map((row) => ({ ...(row.license as Omit<NormalizedLicense, 'issues'>), issues: [] }));
+  return rows.map((row) => {
+    const held = row.license as Omit<NormalizedLicense, 'issues' | 'sourceHash'>;
+    // Held before the digest was kept, a record has none: it is parsed again next time.
+    const { sourceHash = null } = row.license as { sourceHash?: string | null };
+    return { ...held, issues: [], sourceHash };
+  });
 }
 
 /** Drops what an abandoned pass held; a new pass starts with nothing held. */

@@ -60,6 +60,33 @@ export async function touchLastSeen(tx: Db, accountId: string, ids: string[]) {
   `);
 }
 
+/**
+ * Marks licenses as seen, like `touchLastSeen`, and gives them the digest of the bytes they
+ * came in this time: their content is unchanged, so those bytes now give the stored rows.
+ * Rare but for the first pass after the digest was introduced, or its version changed.
+ */
+export async function rehashSources(
+  tx: Db,
+  accountId: string,
+  entries: { id: string; sourceHash: string | null }[],
+) {
+  if (entries.length === 0) return;
+  await tx.execute(sql`
+    update licenses set last_seen_at = now(), source_hash = input.source_hash
+    from unnest(
+      ${sql.param(entries.map((entry) => entry.id))}::text[],
+      ${sql.param(entries.map((entry) => entry.sourceHash))}::text[]
+    ) as input(id, source_hash)
+    where ctid = any(${rowsOf(
+      'licenses',
+      'id',
+      accountId,
+      entries.map((entry) => entry.id),
+    )})
+      and licenses.id = input.id
+  `);
+}
+
 /** Notes that a listing returned these licenses more than once. */
 export async function markListedTwice(tx: Db, accountId: string, ids: string[]) {
   if (ids.length === 0) return;
@@ -80,21 +107,22 @@ async function upsertLicenses(tx: Db, accountId: string, items: NormalizedLicens
     insert into licenses as l (
       integrated_account_id, id, name, description, status, is_paid, currency, unit_amount,
       assigned_quantity, available_quantity, remote_created_at, remote_updated_at,
-      remote_data, content_hash, first_seen_at, last_seen_at, synced_at, deleted_at)
+      remote_data, content_hash, source_hash, first_seen_at, last_seen_at, synced_at,
+      deleted_at)
     select ${accountId}, id, name, description, status, is_paid::boolean, currency,
            unit_amount::numeric, assigned_quantity::bigint, available_quantity::bigint,
            remote_created_at::timestamptz, remote_updated_at::timestamptz, remote_data::jsonb,
-           content_hash, now(), now(), now(), null
+           content_hash, source_hash, now(), now(), now(), null
     from unnest(
       ${column('id')}::text[], ${column('name')}::text[], ${column('description')}::text[],
       ${column('status')}::text[], ${sql.param(isPaid)}::text[], ${column('currency')}::text[],
       ${column('unitAmount')}::text[], ${column('assignedQuantity')}::text[],
       ${column('availableQuantity')}::text[], ${column('remoteCreatedAt')}::text[],
       ${column('remoteUpdatedAt')}::text[], ${column('remoteData')}::text[],
-      ${column('contentHash')}::text[]
+      ${column('contentHash')}::text[], ${sql.param(items.map((item) => item.sourceHash))}::text[]
     ) as input(id, name, description, status, is_paid, currency, unit_amount,
                assigned_quantity, available_quantity, remote_created_at, remote_updated_at,
-               remote_data, content_hash)
+               remote_data, content_hash, source_hash)
     on conflict (integrated_account_id, id) do update set
       name = excluded.name, description = excluded.description, status = excluded.status,
       is_paid = excluded.is_paid, currency = excluded.currency,
@@ -102,7 +130,8 @@ async function upsertLicenses(tx: Db, accountId: string, items: NormalizedLicens
       available_quantity = excluded.available_quantity,
       remote_created_at = excluded.remote_created_at,
       remote_updated_at = excluded.remote_updated_at, remote_data = excluded.remote_data,
-      content_hash = excluded.content_hash, last_seen_at = now(), synced_at = now(),
+      content_hash = excluded.content_hash, source_hash = excluded.source_hash,
+      last_seen_at = now(), synced_at = now(),
       deleted_at = null
   `);
 }

@@ -45,6 +45,13 @@ export const licenses = pgTable(
     remoteUpdatedAt: timestamptz('remote_updated_at'),
     remoteData: jsonb('remote_data'),
     contentHash: text('content_hash').notNull(),
+    /**
+     * Digest of the record's JSON bytes as the listing sent them, when they became exactly
+     * these rows: a later record with the same digest is stored already and is not parsed.
+     * NULL where the record had field issues (so that they are reported again) or came from
+     * a refresh.
+     */
+    sourceHash: text('source_hash'),
     firstSeenAt: timestamptz('first_seen_at').notNull().defaultNow(),
     lastSeenAt: timestamptz('last_seen_at').notNull().defaultNow(),
     syncedAt: timestamptz('synced_at').notNull().defaultNow(),

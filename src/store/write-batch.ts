@@ -5,6 +5,7 @@ import type { Db } from './database.js';
 import { holdLicenses, releaseHeldLicenses } from './held-licenses.js';
 import {
   markListedTwice,
+  rehashSources,
   touchLastSeen,
   writeLicenses,
   type NewLicenseLoad,
@@ -20,9 +21,17 @@ export interface RejectRow {
   value: string;
 }
 
+/** A license whose record came byte for byte as the one its stored rows were made from. */
+export interface UnchangedLicense {
+  id: string;
+  sourceHash: string;
+}
+
 export interface Batch {
   /** At most one entry per license id: the last copy where the batch had several. */
   licenses: NormalizedLicense[];
+  /** Known unchanged by their source digest, without being parsed; none is in `licenses`. */
+  unchanged: UnchangedLicense[];
   /** Ids of which the batch had more than one copy. */
   repeatedIds: ReadonlySet<string>;
   rejects: RejectRow[];
@@ -65,6 +74,7 @@ export interface BatchOutcome {
 type StoredState = {
   id: string;
   content_hash: string;
+  source_hash: string | null;
   deleted: boolean;
   seen_in_pass: boolean;
   listed_twice: boolean;
@@ -74,6 +84,8 @@ interface Plan {
   write: NormalizedLicense[];
   hold: NormalizedLicense[];
   touch: string[];
+  /** Unchanged in content, but their rows came from other bytes: the digest is replaced. */
+  rehash: { id: string; sourceHash: string | null }[];
   newlyRepeated: string[];
   unchanged: number;
 }
@@ -88,12 +100,17 @@ export async function writeBatch(db: Db, target: BatchTarget, batch: Batch): Pro
   return db.transaction(async (tx) => {
     const accountId = target.integratedAccountId;
     const { passStartedAt, reread } = target;
-    const stored = await readStoredState(tx, accountId, passStartedAt, reread, batch.licenses);
+    const ids = [
+      ...batch.licenses.map((item) => item.license.id),
+      ...batch.unchanged.map((entry) => entry.id),
+    ];
+    const stored = await readStoredState(tx, accountId, passStartedAt, reread, ids);
     const plan = planBatch(batch, stored);
 
     await writeLicenses(tx, accountId, plan.write, stored, target.newLicenses);
     await holdLicenses(tx, accountId, target.passStartedAt, plan.hold);
     await touchLastSeen(tx, accountId, plan.touch);
+    await rehashSources(tx, accountId, plan.rehash);
     await markListedTwice(tx, accountId, plan.newlyRepeated);
     await insertRejects(tx, target, batch.rejects);
 
@@ -119,7 +136,8 @@ export async function writeRefreshedLicense(
     const accountId = target.integratedAccountId;
     let outcome = { written: 0, unchanged: 0 };
     if (item !== undefined) {
-      const stored = await readStoredState(tx, accountId, target.passStartedAt, null, [item]);
+      const ids = [item.license.id];
+      const stored = await readStoredState(tx, accountId, target.passStartedAt, null, ids);
       const changed = isChanged(item, stored.get(item.license.id));
       if (changed) await writeLicenses(tx, accountId, [item], stored, target.newLicenses);
       else await touchLastSeen(tx, accountId, [item.license.id]);
@@ -145,22 +163,65 @@ export function countBatch(counts: RunCounts, outcome: BatchOutcome): RunCounts 
  * held for the end of the pass, where its last copy wins; held ones are counted there.
  */
 function planBatch(batch: Batch, stored: Map<string, StoredState>): Plan {
-  const plan: Plan = { write: [], hold: [], touch: [], newlyRepeated: [], unchanged: 0 };
+  const plan: Plan = {
+    write: [],
+    hold: [],
+    touch: [],
+    rehash: [],
+    newlyRepeated: [],
+    unchanged: 0,
+  };
   for (const item of batch.licenses) {
     const id = item.license.id;
     const state = stored.get(id);
-    const seenBefore = state?.seen_in_pass === true;
     const decision = decide(item, state);
-
     if (decision === 'hold') plan.hold.push(item);
     else if (decision === 'write') plan.write.push(item);
     else plan.unchanged += 1;
-    // A written license has its last_seen_at set by the write itself.
-    if (state !== undefined && !seenBefore && decision !== 'write') plan.touch.push(id);
-    const repeated = seenBefore || batch.repeatedIds.has(id);
-    if (repeated && state?.listed_twice !== true) plan.newlyRepeated.push(id);
+    // A written license has its last_seen_at and digest set by the write itself.
+    if (state !== undefined && decision !== 'write') {
+      const rehash = decision === 'unchanged' && state.source_hash !== item.sourceHash;
+      if (rehash) plan.rehash.push({ id, sourceHash: item.sourceHash });
+      else if (!state.seen_in_pass) plan.touch.push(id);
+    }
+    noteRepeat(plan, id, state, batch);
+  }
+  for (const entry of batch.unchanged) {
+    const state = stored.get(entry.id);
+    assertUnchanged(entry, state);
+    plan.unchanged += 1;
+    if (!state.seen_in_pass) plan.touch.push(entry.id);
+    noteRepeat(plan, entry.id, state, batch);
   }
   return plan;
+}
+
+/** A license the pass meets again is marked, once, as listed twice. */
+function noteRepeat(plan: Plan, id: string, state: StoredState | undefined, batch: Batch) {
+  const repeated = state?.seen_in_pass === true || batch.repeatedIds.has(id);
+  if (repeated && state?.listed_twice !== true) plan.newlyRepeated.push(id);
+}
+
+/**
+ * What `readStoredSources` found before the batch was parsed must still hold in its
+ * transaction; see there why it does. Were it broken, the license would keep rows that its
+ * record no longer gives: the run stops instead, and the next one parses the record.
+ */
+function assertUnchanged(
+  entry: UnchangedLicense,
+  state: StoredState | undefined,
+): asserts state is StoredState {
+  const holds =
+    state !== undefined &&
+    !state.deleted &&
+    !state.listed_twice &&
+    state.source_hash === entry.sourceHash;
+  if (!holds) {
+    throw new Error(
+      `license ${entry.id} changed in the database while this run held its account's lock; ` +
+        'another writer ignores the lock. Run the sync again; its records are parsed anew.',
+    );
+  }
 }
 
 function decide(item: NormalizedLicense, state: StoredState | undefined) {
@@ -182,7 +243,8 @@ export async function applyHeldLicenses(
   passStartedAt: string,
 ): Promise<BatchOutcome> {
   const held = await releaseHeldLicenses(tx, accountId, passStartedAt);
-  const stored = await readStoredState(tx, accountId, passStartedAt, null, held);
+  const ids = held.map((item) => item.license.id);
+  const stored = await readStoredState(tx, accountId, passStartedAt, null, ids);
   const changed = held.filter((item) => isChanged(item, stored.get(item.license.id)));
   // A few licenses at most: not worth a COPY.
   await writeLicenses(tx, accountId, changed, stored, 'upsert');
@@ -199,12 +261,11 @@ async function readStoredState(
   accountId: string,
   passStartedAt: string,
   reread: RereadWindow | null,
-  items: NormalizedLicense[],
+  ids: string[],
 ): Promise<Map<string, StoredState>> {
-  if (items.length === 0) return new Map();
-  const ids = items.map((item) => item.license.id);
+  if (ids.length === 0) return new Map();
   const result = await tx.execute<StoredState>(sql`
-    select l.id, l.content_hash, l.deleted_at is not null as deleted,
+    select l.id, l.content_hash, l.source_hash, l.deleted_at is not null as deleted,
            l.last_seen_at >= ${passStartedAt}::timestamptz
              and not coalesce(l.last_seen_at > ${reread?.after ?? null}::timestamptz
                               and l.last_seen_at < ${reread?.before ?? null}::timestamptz,

@@ -14,7 +14,7 @@ import { recordDailyUsage, type UsageDay } from '../store/usage-daily.js';
 import { writeRefreshedLicense } from '../store/write-batch.js';
 import { TrutoError } from '../truto/truto-error.js';
 import { withDatabaseRetries } from './database-retry.js';
-import { recordRows } from './record-rows.js';
+import { parsedRecordRows } from './record-rows.js';
 import type { RunResult, SyncDependencies } from './sync-account.js';
 import { describeFailure } from './sync-errors.js';
 import { reportRunEnded } from './end-run.js';
@@ -67,7 +67,7 @@ async function refreshAsRun(deps: SyncDependencies, request: RefreshRequest): Pr
   try {
     const params = queryParamsFor(deps.queryParams, integratedAccountId, request.integration);
     const record = await fetchLicense(deps, request, params);
-    const rows = recordRows({ kind: 'record', value: record }, deps.tuning.maxRecordChars);
+    const rows = parsedRecordRows(record, null, deps.tuning.maxRecordChars);
     const { newLicenses } = deps.database;
     const target = { runId, integratedAccountId, passStartedAt, counts, newLicenses, reread: null };
     const outcome = await withDatabaseRetries(

@@ -2,7 +2,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import v8 from 'node:v8';
 import { BodyFormatError, LicenseBodyParser } from './license-body-parser.js';
-import type { BuiltRecord } from './record-builder.js';
+import type { ListedRecord } from './listed-record.js';
 
 const limits = { maxChars: 10_000, maxDepth: 8 };
 
@@ -10,7 +10,7 @@ const limits = { maxChars: 10_000, maxDepth: 8 };
 function parse(body: string, contentType = 'application/json', size = 7) {
   const parser = new LicenseBodyParser(contentType, limits);
   const bytes = Buffer.from(body);
-  const records: BuiltRecord[] = [];
+  const records: ListedRecord[] = [];
   for (let offset = 0; offset < bytes.length; offset += size) {
     records.push(...parser.push(bytes.subarray(offset, offset + size)));
   }
@@ -18,8 +18,10 @@ function parse(body: string, contentType = 'application/json', size = 7) {
   return { records: [...records, ...last.records], summary: last.summary };
 }
 
-const values = (records: BuiltRecord[]) =>
-  records.map((record) => (record.kind === 'record' ? record.value : record));
+const values = (records: ListedRecord[]) =>
+  records.map((record) =>
+    record.kind === 'record' ? (JSON.parse(record.bytes.toString()) as unknown) : record,
+  );
 
 describe('LicenseBodyParser', () => {
   it('reads a page object with the cursor after the records', () => {
@@ -99,12 +101,94 @@ describe('LicenseBodyParser', () => {
   it('fails on a body that is not JSON', () => {
     expect(() => parse('<html>bad gateway</html>', 'text/html')).toThrow(BodyFormatError);
     expect(() => parse('{"result":[{"id":"a",}]}')).toThrow(BodyFormatError);
+    expect(() => parse('[{"id":"a"} {"id":"b"}]')).toThrow(BodyFormatError);
+    expect(() => parse('[{"id":"a","n":tru}]')).toThrow(BodyFormatError);
+    expect(() => parse('[{"id":"a","n":01}]')).toThrow(BodyFormatError);
+    expect(() => parse('[{"id":"a","n":1.}]')).toThrow(BodyFormatError);
+    expect(() => parse('[{"id":"a"]]')).toThrow(BodyFormatError);
+    expect(() => parse('{"result":[],"next_cursor":"x"}{"id":"a"}')).toThrow(BodyFormatError);
+  });
+
+  it('hands each record over as its bytes, with its top-level id read from them', () => {
+    const body = '[{"x":{"id":"inner"},"id":"a\\"b"}, {"id" : 42.0}, {"id":[1]}, 7]';
+    const { records } = parse(body, 'application/json', 3);
+    expect(records.map((record) => record.licenseId)).toEqual(['a"b', '42', null, null]);
+    const first = records[0];
+    expect(first?.kind === 'record' && first.bytes.toString()).toBe(
+      '{"x":{"id":"inner"},"id":"a\\"b"}',
+    );
+  });
+
+  it('finds string ends across pieces, whatever the backslashes before a quote', () => {
+    const names = ['\\', 'a\\"', '\\\\', '\\"\\"', 'é\\u00e9', '"'];
+    const body = JSON.stringify({ result: names.map((name, i) => ({ id: String(i), name })) });
+    for (const size of [1, 2, 3, 5, 8]) {
+      const { records, summary } = parse(body, 'application/json', size);
+      expect(values(records)).toEqual((JSON.parse(body) as { result: unknown }).result);
+      expect(summary.framing).toBe('page');
+    }
   });
 
   it('fails on an empty JSON body', () => {
     expect(() => parse('')).toThrow(BodyFormatError);
   });
 });
+
+describe('LicenseBodyParser against JSON.parse', () => {
+  it('reads every random listing as JSON.parse reads it, in pieces of any size', () => {
+    const random = seeded(20261203);
+    for (let round = 0; round < 300; round += 1) {
+      const result = Array.from({ length: 1 + Math.floor(random() * 5) }, () =>
+        randomValue(random, 0),
+      );
+      const page = { next_cursor: randomText(random), result, meta: randomValue(random, 2) };
+      const body = JSON.stringify(page, null, round % 3 === 0 ? 2 : undefined);
+      const size = 1 + Math.floor(random() * 40);
+      const { records, summary } = parse(body, 'application/json', size);
+      expect(values(records)).toEqual((JSON.parse(body) as { result: unknown }).result);
+      expect(summary.nextCursor).toBe(page.next_cursor === '' ? null : page.next_cursor);
+    }
+  });
+});
+
+/** A small deterministic generator (mulberry32), so that a failure can be replayed. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const TEXT_PARTS = ['a', 'id', '"', '\\', '\n', 'é', '😀', '{', ']', ',', ':', ' ', '\u0000'];
+
+function randomText(random: () => number): string {
+  let text = '';
+  const length = Math.floor(random() * 8);
+  for (let i = 0; i < length; i += 1) {
+    text += TEXT_PARTS[Math.floor(random() * TEXT_PARTS.length)] ?? '';
+  }
+  return text;
+}
+
+function randomValue(random: () => number, depth: number): unknown {
+  const pick = Math.floor(random() * (depth > 4 ? 5 : 7));
+  if (pick === 0) return randomText(random);
+  if (pick === 1) return Math.floor(random() * 2_000_000) - 1_000_000;
+  if (pick === 2) return (random() - 0.5) * 10 ** Math.floor(random() * 40 - 20);
+  if (pick === 3) return [true, false, null][Math.floor(random() * 3)];
+  if (pick === 4) return random() < 0.5 ? { id: randomText(random) } : [];
+  if (pick === 5) {
+    return Array.from({ length: Math.floor(random() * 4) }, () => randomValue(random, depth + 1));
+  }
+  const object: Record<string, unknown> = {};
+  for (let i = Math.floor(random() * 5); i > 0; i -= 1) {
+    object[randomText(random)] = randomValue(random, depth + 1);
+  }
+  return object;
+}
 
 describe('LicenseBodyParser memory', () => {
   it('keeps no part of the body alive through the cursor it returns', () => {

@@ -5,7 +5,7 @@ import type { Logger } from '../logging/logger.js';
 import type { TrutoConfig } from '../config/config.js';
 import type { QueryParams } from '../config/query-params.js';
 import { BodyFormatError, LicenseBodyParser, type BodySummary } from './license-body-parser.js';
-import type { BuiltRecord, RecordLimits } from './record-builder.js';
+import type { ListedRecord, RecordLimits } from './listed-record.js';
 import { sleep } from './abortable-sleep.js';
 import { rateLimitWaitMs } from './retry-delay.js';
 import { errorForStatus, parseErrorBody, TrutoError } from './truto-error.js';
@@ -57,7 +57,7 @@ export interface PageResult extends BodySummary {
 }
 
 /** Receives records as the body is read; the body waits while the returned promise runs. */
-export type RecordSink = (records: BuiltRecord[]) => Promise<void> | void;
+export type RecordSink = (records: ListedRecord[]) => Promise<void> | void;
 
 const LICENSES_PATH = '/unified/user-directory/licenses';
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
