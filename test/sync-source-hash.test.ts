@@ -126,6 +126,30 @@ describe('recognising unchanged records by the digest of their bytes', () => {
     }
   });
 
+  it('keeps the last copy of a license listed in two adjacent batches, whatever the lookup saw', async () => {
+    const original = { id: 'twice', name: 'Original', remote_data: {} };
+    const changed = { id: 'twice', name: 'Changed', remote_data: {} };
+    const fillers = (from: number, count: number) =>
+      Array.from({ length: count }, (_, n) => ({ id: `filler-${from + n}`, remote_data: {} }));
+    // The harness cuts batches of 40: the changed copy ends the first, the original
+    // starts the second, whose digests are looked up while the first one is written.
+    const account = newAccount({ records: [original, ...fillers(0, 60)] });
+    await sync(account);
+    standIn.setAccount({
+      id: account,
+      records: [...fillers(0, 39), changed, original, ...fillers(39, 21)],
+    });
+
+    const result = await sync(account);
+    expect(result.status).toBe('succeeded');
+    const [stored] = await query<{ name: string; listed_twice: boolean }>(
+      `select name, listed_twice_at is not null as listed_twice from licenses
+       where integrated_account_id = $1 and id = 'twice'`,
+      [account],
+    );
+    expect(stored).toEqual({ name: 'Original', listed_twice: true });
+  });
+
   it('refuses a record whose strings are not valid JSON and stores the rest of the page', async () => {
     const account = newAccount({
       records: [

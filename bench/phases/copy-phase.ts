@@ -5,6 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { normalizeLicense } from '../../src/normalize/normalize-license.js';
 import type { NormalizedLicense } from '../../src/normalize/license-rows.js';
 import { generateLicense } from '../../src/stand-in/truto-stand-in.js';
+import { sourceHashOf } from '../../src/sync/source-hash.js';
 import { peakRssMb, type PhaseInput, type PhaseResult } from './phase-types.js';
 
 /**
@@ -34,8 +35,10 @@ function normalizedRows(input: PhaseInput): NormalizedLicense[] {
   const count = Math.min(input.licenses, 200_000);
   const rows: NormalizedLicense[] = [];
   for (let index = 0; index < count; index++) {
-    const result = normalizeLicense(generateLicense(input.accountId, index, 1));
-    if (result.ok) rows.push(result.value);
+    const record = generateLicense(input.accountId, index, 1);
+    const result = normalizeLicense(record);
+    const sourceHash = sourceHashOf(Buffer.from(JSON.stringify(record)));
+    if (result.ok) rows.push({ ...result.value, sourceHash });
   }
   return rows;
 }
@@ -66,7 +69,7 @@ function* batched(lines: Iterable<string>): Generator<string> {
 
 function* licenseLines(accountId: string, rows: NormalizedLicense[]): Generator<string> {
   const now = new Date().toISOString();
-  for (const { license: l } of rows) {
+  for (const { license: l, sourceHash } of rows) {
     const values = [
       accountId,
       l.id,
@@ -87,6 +90,8 @@ function* licenseLines(accountId: string, rows: NormalizedLicense[]): Generator<
       now,
       null,
       null,
+      // Added last by its migration, so last in the table too.
+      sourceHash,
     ];
     yield `${values.map(copyValue).join('\t')}\n`;
   }

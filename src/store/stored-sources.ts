@@ -32,3 +32,11 @@ export async function readStoredSources(
   `);
   return new Map(result.rows.map((row) => [row.id, row.source_hash]));
 }
+
+/** Whether the account has any license stored, deleted ones included. */
+export async function hasStoredLicenses(db: Db, accountId: string): Promise<boolean> {
+  const result = await db.execute<{ found: boolean }>(sql`
+    select exists (select 1 from licenses where integrated_account_id = ${accountId}) as found
+  `);
+  return result.rows[0]?.found === true;
+}

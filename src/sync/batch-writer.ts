@@ -26,6 +26,11 @@ export interface BatchWriterOptions {
   integratedAccountId: string;
   passStartedAt: string;
   reread: RereadWindow | null;
+  /**
+   * Whether to look up stored digests at all. Not for an account that had no licenses when
+   * the run began: its first sync would look up every batch and find nothing.
+   */
+  lookUpStored: boolean;
   batchSize: number;
   maxRecordChars: number;
   /** Aborts when the run must stop writing (its account lock was lost, or shutdown). */
@@ -46,20 +51,34 @@ interface HashedRecord {
   sourceHash: string | null;
 }
 
+/** A record whose bytes are those its license's stored rows came from. */
+interface KnownRecord extends UnchangedLicense {
+  record: ListedRecord;
+}
+
+/** A batch parsed but for the records found unchanged, which are kept until it is sent. */
+interface PreparedBatch {
+  licenses: NormalizedLicense[];
+  unchanged: KnownRecord[];
+  repeatedIds: Set<string>;
+  rejects: RejectRow[];
+}
+
 /**
  * Turns listed records into batches and writes them, one transaction each. A batch first
  * looks up the stored digests of its licenses: a record whose bytes are those its stored
  * rows came from is not parsed at all, which makes a re-sync of unchanged data mostly a
  * matter of reading bytes. The others are parsed and normalized.
  *
- * While one batch is being looked up, parsed and written, the records of the next are read:
- * at most one batch is in flight, so batches still commit in listing order and memory holds
- * at most two batches.
+ * While one batch is written, the next is read, looked up and parsed: at most one batch is
+ * in flight, so batches still commit in listing order and memory holds at most two batches.
  */
 export class BatchWriter {
   readonly #options: BatchWriterOptions;
   #records: ListedRecord[] = [];
   #inFlight: Promise<void> = Promise.resolve();
+  /** The licenses of the batch sent last. */
+  #previousIds = new Set<string>();
   #counts: RunCounts;
 
   constructor(options: BatchWriterOptions) {
@@ -71,30 +90,53 @@ export class BatchWriter {
     return { ...this.#counts };
   }
 
-  /** Takes the records of a page as they are read; waits only when a write is behind. */
+  /**
+   * Takes the records of a page as they are read; waits only when a write is behind. A batch
+   * is cut when a record comes that it has no room for, so that a page of exactly one batch
+   * goes out whole with its checkpoint, not as a batch and an empty one.
+   */
   async add(records: ListedRecord[]): Promise<void> {
-    for (const record of records) this.#records.push(record);
-    if (this.#records.length >= this.#options.batchSize) {
-      await this.#inFlight;
-      this.#inFlight = this.#process({ records: this.#cut() });
-      // Marked as handled here; the failure is raised by the next await of #inFlight.
-      this.#inFlight.catch(() => undefined);
+    for (const record of records) {
+      if (this.#records.length >= this.#options.batchSize) {
+        await this.#send({ records: this.#cut() });
+      }
+      this.#records.push(record);
     }
   }
 
   /**
-   * Ends a page: writes what is left, with the checkpoint when the listing goes on. The run
-   * counts the pages it read itself; the checkpoint keeps the pass's position.
+   * Ends a page: sends what is left to be written, with the checkpoint when the listing goes
+   * on, and returns without waiting for it, so that the next page is fetched and read while
+   * this one commits. The run counts the pages it read itself; the checkpoint keeps the
+   * pass's position.
    */
   async finishPage(checkpoint: Checkpoint | undefined): Promise<void> {
-    await this.#inFlight;
     this.#counts.pages += 1;
-    await this.#process({ records: this.#cut(), checkpoint });
+    await this.#send({ records: this.#cut(), checkpoint });
+  }
+
+  /** Waits until every batch sent is written; raises the failure of one that was not. */
+  async drain(): Promise<void> {
+    await this.#inFlight;
   }
 
   /** Waits for the write in flight, if any, after a failure elsewhere. */
   async settle(): Promise<void> {
     await this.#inFlight.catch(() => undefined);
+  }
+
+  /**
+   * Prepares a batch while the one before it is written, then sends it once that one is
+   * written: one is in flight at most.
+   */
+  async #send(listed: ListedBatch): Promise<void> {
+    const prepared = await this.#prepare(listed.records);
+    await this.#inFlight;
+    const batch = { ...this.#recheck(prepared), checkpoint: listed.checkpoint };
+    this.#previousIds = new Set(batchIds(batch));
+    this.#inFlight = this.#write(batch);
+    // Marked as handled here; the failure is raised by the next await of #inFlight.
+    this.#inFlight.catch(() => undefined);
   }
 
   #cut(): ListedRecord[] {
@@ -103,40 +145,42 @@ export class BatchWriter {
     return records;
   }
 
-  async #process(listed: ListedBatch): Promise<void> {
+  /** Looks up the stored digests of the batch's licenses, and parses the records that differ. */
+  async #prepare(records: ListedRecord[]): Promise<PreparedBatch> {
     const { db, logger, signal, integratedAccountId } = this.#options;
     signal.throwIfAborted();
-    const hashed = listed.records.map(hashRecord);
+    const hashed = records.map(hashRecord);
     const ids = hashed.flatMap(({ record }) =>
       isLookupId(record.licenseId) ? [record.licenseId] : [],
     );
-    const stored = await withDatabaseRetries(
-      () => readStoredSources(db, integratedAccountId, ids),
-      logger,
-      signal,
-    );
-    const batch = this.#toBatch(hashed, stored);
-    await this.#write({ ...batch, checkpoint: listed.checkpoint });
+    const stored = this.#options.lookUpStored
+      ? await withDatabaseRetries(
+          () => readStoredSources(db, integratedAccountId, ids),
+          logger,
+          signal,
+        )
+      : new Map<string, string>();
+    return this.#toBatch(hashed, stored);
   }
 
   /**
    * Parses what must be parsed. The same id twice in a batch: the later record wins, as it
    * does across batches, and the id is noted as repeated.
    */
-  #toBatch(hashed: HashedRecord[], stored: Map<string, string>): Batch {
-    const latest = new Map<string, NormalizedLicense | UnchangedLicense>();
+  #toBatch(hashed: HashedRecord[], stored: Map<string, string>): PreparedBatch {
+    const latest = new Map<string, NormalizedLicense | KnownRecord>();
     const repeatedIds = new Set<string>();
     const rejects: RejectRow[] = [];
-    for (const { record, sourceHash } of hashed) {
+    for (const item of hashed) {
       this.#counts.recordsSeen += 1;
-      const entry = this.#entryOf(record, sourceHash, stored, rejects);
+      const entry = this.#entryOf(item, stored, rejects);
       if (entry === undefined) continue;
       const id = 'license' in entry ? entry.license.id : entry.id;
       if (latest.delete(id)) repeatedIds.add(id);
       latest.set(id, entry);
     }
     const licenses: NormalizedLicense[] = [];
-    const unchanged: UnchangedLicense[] = [];
+    const unchanged: KnownRecord[] = [];
     for (const entry of latest.values()) {
       if ('license' in entry) licenses.push(entry);
       else unchanged.push(entry);
@@ -144,20 +188,44 @@ export class BatchWriter {
     return { licenses, unchanged, repeatedIds, rejects };
   }
 
+  /** A record whose bytes are stored already is kept as it is; any other is parsed. */
   #entryOf(
-    record: ListedRecord,
-    sourceHash: string | null,
+    item: HashedRecord,
     stored: Map<string, string>,
     rejects: RejectRow[],
-  ): NormalizedLicense | UnchangedLicense | undefined {
+  ): NormalizedLicense | KnownRecord | undefined {
+    const { record, sourceHash } = item;
     const id = record.licenseId;
     if (sourceHash !== null && id !== null && stored.get(id) === sourceHash) {
-      return { id, sourceHash };
+      return { id, sourceHash, record };
     }
-    const rows = recordRows(record, sourceHash, this.#options.maxRecordChars);
+    return this.#parse(item, rejects);
+  }
+
+  #parse(item: HashedRecord, rejects: RejectRow[]): NormalizedLicense | undefined {
+    const rows = recordRows(item.record, item.sourceHash, this.#options.maxRecordChars);
     for (const reject of rows.rejects) rejects.push(reject);
     if (rows.license === undefined) this.#counts.rejected += 1;
     return rows.license;
+  }
+
+  /**
+   * Parses, after all, the unchanged records of licenses that the batch before this one
+   * wrote: their digests were looked up before that batch committed. Any other license is
+   * written by this run alone (it holds the account's lock), and was not since.
+   */
+  #recheck(prepared: PreparedBatch): Omit<Batch, 'checkpoint'> {
+    const { licenses, repeatedIds, rejects } = prepared;
+    const unchanged: UnchangedLicense[] = [];
+    for (const item of prepared.unchanged) {
+      if (!this.#previousIds.has(item.id)) {
+        unchanged.push({ id: item.id, sourceHash: item.sourceHash });
+        continue;
+      }
+      const license = this.#parse(item, rejects);
+      if (license !== undefined) licenses.push(license);
+    }
+    return { licenses, unchanged, repeatedIds, rejects };
   }
 
   async #write(batch: Batch): Promise<void> {
@@ -178,6 +246,11 @@ export class BatchWriter {
  */
 function isLookupId(id: string | null): id is string {
   return id !== null && !id.includes('\0');
+}
+
+function batchIds(batch: Batch): string[] {
+  const written = batch.licenses.map((item) => item.license.id);
+  return [...written, ...batch.unchanged.map((entry) => entry.id)];
 }
 
 function hashRecord(record: ListedRecord): HashedRecord {

@@ -6,7 +6,8 @@ import type { Pass, SyncDependencies, SyncRequest } from './sync-types.js';
 
 /**
  * Reads pages from the checkpoint (or the first page) to the end of the listing. Each page's
- * last batch commits the cursor of the page after it. A checkpoint cursor that Truto refuses
+ * last batch commits the cursor of the page after it; the next page is read meanwhile, and
+ * the read returns once every batch is written. A checkpoint cursor that Truto refuses
  * ends the read with a RefusedCheckpointError, before anything was written.
  */
 export async function readPass(
@@ -47,6 +48,7 @@ export async function readPass(
     const next = page.nextCursor;
     if (next !== null && cursorsSeen.has(next)) {
       await writer.finishPage(undefined);
+      await writer.drain();
       throw new RepeatedCursorError(request.integratedAccountId, pages);
     }
     const checkpoint =
@@ -59,7 +61,10 @@ export async function readPass(
             sawPartialResponse,
           };
     await writer.finishPage(checkpoint);
-    if (next === null) return { sawPartialResponse };
+    if (next === null) {
+      await writer.drain();
+      return { sawPartialResponse };
+    }
     cursorsSeen.add(next);
     cursor = next;
   }

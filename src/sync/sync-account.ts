@@ -1,6 +1,7 @@
 import { withAccountLock } from '../store/account-lock.js';
 import { clearCheckpoint, loadCheckpoint } from '../store/checkpoints.js';
 import { dropStaleHeldLicenses } from '../store/held-licenses.js';
+import { hasStoredLicenses } from '../store/stored-sources.js';
 import {
   closeInterruptedRuns,
   databaseNow,
@@ -83,6 +84,7 @@ async function beginRun(
   await dropStaleHeldLicenses(db, accountId, passStartedAt);
   const resumed = checkpoint !== null;
   const reread = checkpoint && { after: checkpoint.savedAt, before: await databaseNow(db) };
+  const hadLicenses = await hasStoredLicenses(db, accountId);
   const runId = await startRun(db, {
     integratedAccountId: accountId,
     trigger: request.trigger,
@@ -93,7 +95,8 @@ async function beginRun(
   const logger = deps.logger.child({ integratedAccountId: accountId, runId });
   logger.info({ trigger: request.trigger, resumed, interrupted }, 'sync run started');
   const signal = AbortSignal.any(request.signal ? [lockLost, request.signal] : [lockLost]);
-  return { accountId, runId, passStartedAt, checkpoint, reread, resumed, logger, signal };
+  const context = { accountId, runId, logger, signal };
+  return { ...context, passStartedAt, checkpoint, reread, resumed, hadLicenses };
 }
 
 /**
@@ -118,6 +121,7 @@ function createWriter(deps: SyncDependencies, request: SyncRequest, pass: Pass):
     integratedAccountId: request.integratedAccountId,
     passStartedAt: pass.passStartedAt,
     reread: pass.reread,
+    lookUpStored: pass.hadLicenses,
     batchSize: deps.tuning.batchSize,
     maxRecordChars: deps.tuning.maxRecordChars,
     signal: pass.signal,

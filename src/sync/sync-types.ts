@@ -72,6 +72,8 @@ export interface Pass {
   checkpoint: Checkpoint | null;
   /** Set when the run resumes an interrupted one; see {@link RereadWindow}. */
   reread: RereadWindow | null;
+  /** Whether the account had licenses stored when the run began: else none is looked up. */
+  hadLicenses: boolean;
   logger: Logger;
   signal: AbortSignal;
 }
