@@ -32,6 +32,11 @@ export interface Batch {
   licenses: NormalizedLicense[];
   /** Known unchanged by their source digest, without being parsed; none is in `licenses`. */
   unchanged: UnchangedLicense[];
+  /**
+   * The licenses that may be stored already, or `null` when any may be: the stored state of
+   * the others is not read, for they are known not to be stored.
+   */
+  maybeStored: string[] | null;
   /** Ids of which the batch had more than one copy. */
   repeatedIds: ReadonlySet<string>;
   rejects: RejectRow[];
@@ -100,7 +105,7 @@ export async function writeBatch(db: Db, target: BatchTarget, batch: Batch): Pro
   return db.transaction(async (tx) => {
     const accountId = target.integratedAccountId;
     const { passStartedAt, reread } = target;
-    const ids = [
+    const ids = batch.maybeStored ?? [
       ...batch.licenses.map((item) => item.license.id),
       ...batch.unchanged.map((entry) => entry.id),
     ];

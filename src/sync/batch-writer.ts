@@ -15,6 +15,7 @@ import {
 } from '../store/write-batch.js';
 import type { ListedRecord } from '../truto/listed-record.js';
 import { withDatabaseRetries } from './database-retry.js';
+import { IdFilter } from './id-filter.js';
 import { recordRows } from './record-rows.js';
 import { sourceHashOf } from './source-hash.js';
 
@@ -79,11 +80,14 @@ export class BatchWriter {
   #inFlight: Promise<void> = Promise.resolve();
   /** The licenses of the batch sent last. */
   #previousIds = new Set<string>();
+  /** Every license this run has sent, where the account had none when it began. */
+  readonly #sentIds: IdFilter | null;
   #counts: RunCounts;
 
   constructor(options: BatchWriterOptions) {
     this.#options = options;
     this.#counts = { ...options.counts };
+    this.#sentIds = options.lookUpStored ? null : new IdFilter();
   }
 
   get counts(): RunCounts {
@@ -132,11 +136,32 @@ export class BatchWriter {
   async #send(listed: ListedBatch): Promise<void> {
     const prepared = await this.#prepare(listed.records);
     await this.#inFlight;
-    const batch = { ...this.#recheck(prepared), checkpoint: listed.checkpoint };
-    this.#previousIds = new Set(batchIds(batch));
+    const checked = this.#recheck(prepared);
+    const ids = [
+      ...checked.licenses.map((item) => item.license.id),
+      ...checked.unchanged.map((entry) => entry.id),
+    ];
+    const batch = {
+      ...checked,
+      maybeStored: this.#maybeStored(ids),
+      checkpoint: listed.checkpoint,
+    };
+    this.#previousIds = new Set(ids);
     this.#inFlight = this.#write(batch);
     // Marked as handled here; the failure is raised by the next await of #inFlight.
     this.#inFlight.catch(() => undefined);
+  }
+
+  /**
+   * Which of `ids` may be stored: all, unless the account had no licenses when the run began.
+   * Then only those this run sent before may be, and a first sync reads no stored state.
+   */
+  #maybeStored(ids: string[]): string[] | null {
+    const sent = this.#sentIds;
+    if (sent === null) return null;
+    const maybe = ids.filter((id) => sent.mayHave(id));
+    for (const id of ids) sent.add(id);
+    return maybe;
   }
 
   #cut(): ListedRecord[] {
@@ -214,7 +239,7 @@ export class BatchWriter {
    * wrote: their digests were looked up before that batch committed. Any other license is
    * written by this run alone (it holds the account's lock), and was not since.
    */
-  #recheck(prepared: PreparedBatch): Omit<Batch, 'checkpoint'> {
+  #recheck(prepared: PreparedBatch): Omit<Batch, 'checkpoint' | 'maybeStored'> {
     const { licenses, repeatedIds, rejects } = prepared;
     const unchanged: UnchangedLicense[] = [];
     for (const item of prepared.unchanged) {
@@ -246,11 +271,6 @@ export class BatchWriter {
  */
 function isLookupId(id: string | null): id is string {
   return id !== null && !id.includes('\0');
-}
-
-function batchIds(batch: Batch): string[] {
-  const written = batch.licenses.map((item) => item.license.id);
-  return [...written, ...batch.unchanged.map((entry) => entry.id)];
 }
 
 function hashRecord(record: ListedRecord): HashedRecord {
