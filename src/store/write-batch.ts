@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { NormalizedLicense } from '../normalize/license-rows.js';
 import { saveCheckpoint, type Checkpoint } from './checkpoints.js';
+import type { CopyRows } from './copy-rows.js';
 import type { Db } from './database.js';
 import { holdLicenses, releaseHeldLicenses } from './held-licenses.js';
 import {
@@ -37,6 +38,8 @@ export interface Batch {
    * the others is not read, for they are known not to be stored.
    */
   maybeStored: string[] | null;
+  /** The COPY text of licenses among `licenses` known not to be stored, made beforehand. */
+  newRows?: CopyRows;
   /** Ids of which the batch had more than one copy. */
   repeatedIds: ReadonlySet<string>;
   rejects: RejectRow[];
@@ -112,7 +115,7 @@ export async function writeBatch(db: Db, target: BatchTarget, batch: Batch): Pro
     const stored = await readStoredState(tx, accountId, passStartedAt, reread, ids);
     const plan = planBatch(batch, stored);
 
-    await writeLicenses(tx, accountId, plan.write, stored, target.newLicenses);
+    await writeLicenses(tx, accountId, plan.write, stored, target.newLicenses, batch.newRows);
     await holdLicenses(tx, accountId, target.passStartedAt, plan.hold);
     await touchLastSeen(tx, accountId, plan.touch);
     await rehashSources(tx, accountId, plan.rehash);

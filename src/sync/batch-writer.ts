@@ -3,6 +3,7 @@ import type { NormalizedLicense } from '../normalize/license-rows.js';
 import type { Db } from '../store/database.js';
 import type { NewLicenseLoad } from '../store/license-writes.js';
 import type { Checkpoint } from '../store/checkpoints.js';
+import { copyRowsOf, type CopyRows } from '../store/copy-rows.js';
 import type { RunCounts } from '../store/runs.js';
 import { readStoredSources } from '../store/stored-sources.js';
 import {
@@ -15,6 +16,7 @@ import {
 } from '../store/write-batch.js';
 import type { ListedRecord } from '../truto/listed-record.js';
 import { withDatabaseRetries } from './database-retry.js';
+import { EventLoopSlices } from './event-loop-slices.js';
 import { IdFilter } from './id-filter.js';
 import { recordRows } from './record-rows.js';
 import { sourceHashOf } from './source-hash.js';
@@ -39,6 +41,9 @@ export interface BatchWriterOptions {
   counts: RunCounts;
   onCommitted: (counts: RunCounts) => void;
 }
+
+/** The longest a batch is parsed before the event loop comes round; see EventLoopSlices. */
+const PARSE_SLICE_MS = 2;
 
 /** A page's records as they were listed, before they are looked up and parsed. */
 interface ListedBatch {
@@ -134,19 +139,16 @@ export class BatchWriter {
    * written: one is in flight at most.
    */
   async #send(listed: ListedBatch): Promise<void> {
-    const prepared = await this.#prepare(listed.records);
-    await this.#inFlight;
-    const checked = this.#recheck(prepared);
+    const checked = this.#recheck(await this.#prepare(listed.records));
     const ids = [
       ...checked.licenses.map((item) => item.license.id),
       ...checked.unchanged.map((entry) => entry.id),
     ];
-    const batch = {
-      ...checked,
-      maybeStored: this.#maybeStored(ids),
-      checkpoint: listed.checkpoint,
-    };
     this.#previousIds = new Set(ids);
+    const maybeStored = this.#maybeStored(ids);
+    const newRows = this.#newRows(checked.licenses, maybeStored);
+    const batch = { ...checked, maybeStored, newRows, checkpoint: listed.checkpoint };
+    await this.#inFlight;
     this.#inFlight = this.#write(batch);
     // Marked as handled here; the failure is raised by the next await of #inFlight.
     this.#inFlight.catch(() => undefined);
@@ -162,6 +164,17 @@ export class BatchWriter {
     const maybe = ids.filter((id) => sent.mayHave(id));
     for (const id of ids) sent.add(id);
     return maybe;
+  }
+
+  /**
+   * The COPY text of the licenses known not to be stored, made here, while the batch before
+   * is written, rather than in this batch's transaction.
+   */
+  #newRows(licenses: NormalizedLicense[], maybeStored: string[] | null): CopyRows | undefined {
+    if (maybeStored === null || this.#options.newLicenses !== 'copy') return undefined;
+    const maybe = new Set(maybeStored);
+    const known = licenses.filter((item) => !maybe.has(item.license.id));
+    return copyRowsOf(this.#options.integratedAccountId, known);
   }
 
   #cut(): ListedRecord[] {
@@ -185,18 +198,20 @@ export class BatchWriter {
           signal,
         )
       : new Map<string, string>();
-    return this.#toBatch(hashed, stored);
+    return await this.#toBatch(hashed, stored);
   }
 
   /**
    * Parses what must be parsed. The same id twice in a batch: the later record wins, as it
    * does across batches, and the id is noted as repeated.
    */
-  #toBatch(hashed: HashedRecord[], stored: Map<string, string>): PreparedBatch {
+  async #toBatch(hashed: HashedRecord[], stored: Map<string, string>): Promise<PreparedBatch> {
     const latest = new Map<string, NormalizedLicense | KnownRecord>();
     const repeatedIds = new Set<string>();
     const rejects: RejectRow[] = [];
+    const slices = new EventLoopSlices(PARSE_SLICE_MS);
     for (const item of hashed) {
+      await slices.pause();
       this.#counts.recordsSeen += 1;
       const entry = this.#entryOf(item, stored, rejects);
       if (entry === undefined) continue;

@@ -54,6 +54,12 @@ export class ByteCapture {
     return Buffer.concat(pieces, this.#kept);
   }
 
+  /** Drops the value: what it kept is not needed. */
+  cancel(): void {
+    this.#pieces = [];
+    this.#active = false;
+  }
+
   /** The bytes kept so far and up to index `end` of the current piece, the value going on. */
   peek(piece: Buffer, end: number): Buffer {
     const room = Math.max(this.#limit - this.#kept, 0);

@@ -179,7 +179,7 @@ export class LicenseBodyParser implements ScanHandler {
     this.#framing = 'page';
     this.#recordDepth = NO_RECORDS;
     this.#capturing = 'nothing';
-    this.#capture.finish(EMPTY, 0);
+    this.#capture.cancel();
     this.#pageKey = firstKey;
   }
 
