@@ -12,6 +12,15 @@ import {
   type NewLicenseLoad,
 } from './license-writes.js';
 import { saveRunCounts, type RunCounts } from './runs.js';
+import {
+  isUnchangedSource,
+  readStoredState,
+  type KnownState,
+  type RereadWindow,
+  type StoredState,
+} from './stored-state.js';
+
+export type { RereadWindow } from './stored-state.js';
 
 /** A record, or one of its fields, that could not be stored as it came. */
 export interface RejectRow {
@@ -33,11 +42,8 @@ export interface Batch {
   licenses: NormalizedLicense[];
   /** Known unchanged by their source digest, without being parsed; none is in `licenses`. */
   unchanged: UnchangedLicense[];
-  /**
-   * The licenses that may be stored already, or `null` when any may be: the stored state of
-   * the others is not read, for they are known not to be stored.
-   */
-  maybeStored: string[] | null;
+  /** What is known of the stored licenses before the transaction; `null`: nothing is. */
+  known: KnownState | null;
   /** The COPY text of licenses among `licenses` known not to be stored, made beforehand. */
   newRows?: CopyRows;
   /** Ids of which the batch had more than one copy. */
@@ -59,34 +65,10 @@ export interface BatchTarget {
   reread: RereadWindow | null;
 }
 
-/**
- * The times between an interrupted run's last checkpoint and the start of the run that
- * resumes it. The resumed run reads the pages after the checkpoint again, so a license last
- * seen in this window was not seen twice by the pass: it is being read again.
- *
- * Note: only the latest interruption has a window. A license that the first of two
- * interrupted runs saw past the second one's last checkpoint still looks seen once more
- * (`listed_twice_at` set, its content correct); keeping every window would lift that.
- */
-export interface RereadWindow {
-  after: string;
-  before: string;
-}
-
 export interface BatchOutcome {
   written: number;
   unchanged: number;
 }
-
-// A type, not an interface: drizzle's row type needs an index signature.
-type StoredState = {
-  id: string;
-  content_hash: string;
-  source_hash: string | null;
-  deleted: boolean;
-  seen_in_pass: boolean;
-  listed_twice: boolean;
-};
 
 interface Plan {
   write: NormalizedLicense[];
@@ -107,12 +89,7 @@ interface Plan {
 export async function writeBatch(db: Db, target: BatchTarget, batch: Batch): Promise<BatchOutcome> {
   return db.transaction(async (tx) => {
     const accountId = target.integratedAccountId;
-    const { passStartedAt, reread } = target;
-    const ids = batch.maybeStored ?? [
-      ...batch.licenses.map((item) => item.license.id),
-      ...batch.unchanged.map((entry) => entry.id),
-    ];
-    const stored = await readStoredState(tx, accountId, passStartedAt, reread, ids);
+    const stored = await storedStateOf(tx, target, batch);
     const plan = planBatch(batch, stored);
 
     await writeLicenses(tx, accountId, plan.write, stored, target.newLicenses, batch.newRows);
@@ -211,20 +188,15 @@ function noteRepeat(plan: Plan, id: string, state: StoredState | undefined, batc
 }
 
 /**
- * What `readStoredSources` found before the batch was parsed must still hold in its
- * transaction; see there why it does. Were it broken, the license would keep rows that its
- * record no longer gives: the run stops instead, and the next one parses the record.
+ * What was read before the batch was parsed must still hold in its transaction; see
+ * `KnownState` for why it does. Were it broken, the license would keep rows that its record
+ * no longer gives: the run stops instead, and the next one parses the record.
  */
 function assertUnchanged(
   entry: UnchangedLicense,
   state: StoredState | undefined,
 ): asserts state is StoredState {
-  const holds =
-    state !== undefined &&
-    !state.deleted &&
-    !state.listed_twice &&
-    state.source_hash === entry.sourceHash;
-  if (!holds) {
+  if (!isUnchangedSource(state, entry.sourceHash)) {
     throw new Error(
       `license ${entry.id} changed in the database while this run held its account's lock; ` +
         'another writer ignores the lock. Run the sync again; its records are parsed anew.',
@@ -259,34 +231,26 @@ export async function applyHeldLicenses(
   return { written: changed.length, unchanged: held.length - changed.length };
 }
 
-/**
- * Note: each id is looked up on its own (`lateral … limit 1`). A plain join lets the planner,
- * without statistics on a table that is filling up, read every license of the account and
- * hash them, which grew to 100 ms a batch midway through a first sync of 100,000 licenses.
- */
-async function readStoredState(
+/** The stored state of the batch's licenses: what was known before, and the rest read now. */
+async function storedStateOf(
   tx: Db,
-  accountId: string,
-  passStartedAt: string,
-  reread: RereadWindow | null,
-  ids: string[],
+  target: BatchTarget,
+  batch: Batch,
 ): Promise<Map<string, StoredState>> {
-  if (ids.length === 0) return new Map();
-  const result = await tx.execute<StoredState>(sql`
-    select l.id, l.content_hash, l.source_hash, l.deleted_at is not null as deleted,
-           l.last_seen_at >= ${passStartedAt}::timestamptz
-             and not coalesce(l.last_seen_at > ${reread?.after ?? null}::timestamptz
-                              and l.last_seen_at < ${reread?.before ?? null}::timestamptz,
-                              false) as seen_in_pass,
-           l.listed_twice_at is not null as listed_twice
-    from unnest(${sql.param(ids)}::text[]) as input(id)
-    cross join lateral (
-      select * from licenses
-      where integrated_account_id = ${accountId} and id = input.id
-      limit 1
-    ) l
-  `);
-  return new Map(result.rows.map((row) => [row.id, row]));
+  const { integratedAccountId: accountId, passStartedAt, reread } = target;
+  const known = batch.known;
+  if (known === null) {
+    const ids = [
+      ...batch.licenses.map((item) => item.license.id),
+      ...batch.unchanged.map((entry) => entry.id),
+    ];
+    return readStoredState(tx, accountId, passStartedAt, reread, ids);
+  }
+  const states = new Map(known.states);
+  for (const id of known.unsure) states.delete(id);
+  const read = await readStoredState(tx, accountId, passStartedAt, reread, known.unsure);
+  for (const [id, state] of read) states.set(id, state);
+  return states;
 }
 
 async function insertRejects(tx: Db, target: BatchTarget, rejects: RejectRow[]) {

@@ -5,7 +5,12 @@ import type { NewLicenseLoad } from '../store/license-writes.js';
 import type { Checkpoint } from '../store/checkpoints.js';
 import { copyRowsOf, type CopyRows } from '../store/copy-rows.js';
 import type { RunCounts } from '../store/runs.js';
-import { readStoredSources } from '../store/stored-sources.js';
+import {
+  isUnchangedSource,
+  readStoredState,
+  type KnownState,
+  type StoredState,
+} from '../store/stored-state.js';
 import {
   countBatch,
   writeBatch,
@@ -30,8 +35,8 @@ export interface BatchWriterOptions {
   passStartedAt: string;
   reread: RereadWindow | null;
   /**
-   * Whether to look up stored digests at all. Not for an account that had no licenses when
-   * the run began: its first sync would look up every batch and find nothing.
+   * Whether to look up the stored state of each batch's licenses before parsing it. Not for
+   * an account that had no licenses when the run began: its first sync would find nothing.
    */
   lookUpStored: boolean;
   batchSize: number;
@@ -63,12 +68,21 @@ interface KnownRecord extends UnchangedLicense {
 }
 
 /** A batch parsed but for the records found unchanged, which are kept until it is sent. */
-interface PreparedBatch {
+interface ParsedBatch {
   licenses: NormalizedLicense[];
   unchanged: KnownRecord[];
   repeatedIds: Set<string>;
   rejects: RejectRow[];
 }
+
+/** A parsed batch with the stored state read before it was parsed, and the ids read. */
+interface PreparedBatch extends ParsedBatch {
+  states: ReadonlyMap<string, StoredState>;
+  readIds: ReadonlySet<string>;
+}
+
+/** A batch whose every record is parsed or known unchanged, ready to be sent. */
+type CheckedBatch = Omit<Batch, 'checkpoint' | 'known'> & Pick<PreparedBatch, 'states' | 'readIds'>;
 
 /**
  * Turns listed records into batches and writes them, one transaction each. A batch first
@@ -144,10 +158,12 @@ export class BatchWriter {
       ...checked.licenses.map((item) => item.license.id),
       ...checked.unchanged.map((entry) => entry.id),
     ];
+    const known = this.#knownState(ids, checked);
     this.#previousIds = new Set(ids);
-    const maybeStored = this.#maybeStored(ids);
-    const newRows = this.#newRows(checked.licenses, maybeStored);
-    const batch = { ...checked, maybeStored, newRows, checkpoint: listed.checkpoint };
+    const newRows = this.#newRows(checked.licenses, known);
+    const { licenses, unchanged, repeatedIds, rejects } = checked;
+    const { checkpoint } = listed;
+    const batch = { licenses, unchanged, repeatedIds, rejects, known, newRows, checkpoint };
     await this.#inFlight;
     this.#inFlight = this.#write(batch);
     // Marked as handled here; the failure is raised by the next await of #inFlight.
@@ -155,26 +171,34 @@ export class BatchWriter {
   }
 
   /**
-   * Which of `ids` may be stored: all, unless the account had no licenses when the run began.
-   * Then only those this run sent before may be, and a first sync reads no stored state.
+   * What the batch's transaction need not read again (see `KnownState`). Where the account
+   * had no licenses when the run began, only those this run sent before may be stored, and a
+   * first sync reads no stored state. Otherwise, what was read before parsing holds but for
+   * the licenses of the batch before, which was being written meanwhile, and for ids that
+   * were not read.
    */
-  #maybeStored(ids: string[]): string[] | null {
+  #knownState(ids: string[], checked: CheckedBatch): KnownState {
     const sent = this.#sentIds;
-    if (sent === null) return null;
-    const maybe = ids.filter((id) => sent.mayHave(id));
-    for (const id of ids) sent.add(id);
-    return maybe;
+    if (sent !== null) {
+      const unsure = ids.filter((id) => sent.mayHave(id));
+      for (const id of ids) sent.add(id);
+      return { states: new Map(), unsure };
+    }
+    const unsure = ids.filter((id) => this.#previousIds.has(id) || !checked.readIds.has(id));
+    return { states: checked.states, unsure };
   }
 
   /**
    * The COPY text of the licenses known not to be stored, made here, while the batch before
    * is written, rather than in this batch's transaction.
    */
-  #newRows(licenses: NormalizedLicense[], maybeStored: string[] | null): CopyRows | undefined {
-    if (maybeStored === null || this.#options.newLicenses !== 'copy') return undefined;
-    const maybe = new Set(maybeStored);
-    const known = licenses.filter((item) => !maybe.has(item.license.id));
-    return copyRowsOf(this.#options.integratedAccountId, known);
+  #newRows(licenses: NormalizedLicense[], known: KnownState): CopyRows | undefined {
+    if (this.#options.newLicenses !== 'copy') return undefined;
+    const unsure = new Set(known.unsure);
+    const fresh = licenses.filter(({ license }) => {
+      return !unsure.has(license.id) && !known.states.has(license.id);
+    });
+    return copyRowsOf(this.#options.integratedAccountId, fresh);
   }
 
   #cut(): ListedRecord[] {
@@ -183,29 +207,32 @@ export class BatchWriter {
     return records;
   }
 
-  /** Looks up the stored digests of the batch's licenses, and parses the records that differ. */
+  /** Reads the stored state of the batch's licenses, and parses the records that differ. */
   async #prepare(records: ListedRecord[]): Promise<PreparedBatch> {
-    const { db, logger, signal, integratedAccountId } = this.#options;
+    const { signal } = this.#options;
     signal.throwIfAborted();
     const hashed = records.map(hashRecord);
     const ids = hashed.flatMap(({ record }) =>
       isLookupId(record.licenseId) ? [record.licenseId] : [],
     );
-    const stored = this.#options.lookUpStored
-      ? await withDatabaseRetries(
-          () => readStoredSources(db, integratedAccountId, ids),
-          logger,
-          signal,
-        )
-      : new Map<string, string>();
-    return await this.#toBatch(hashed, stored);
+    const states = this.#options.lookUpStored
+      ? await this.#readStates(ids)
+      : new Map<string, StoredState>();
+    const readIds = new Set(this.#options.lookUpStored ? ids : []);
+    return { ...(await this.#toBatch(hashed, states)), states, readIds };
+  }
+
+  #readStates(ids: string[]): Promise<Map<string, StoredState>> {
+    const { db, logger, signal, integratedAccountId, passStartedAt, reread } = this.#options;
+    const read = () => readStoredState(db, integratedAccountId, passStartedAt, reread, ids);
+    return withDatabaseRetries(read, logger, signal);
   }
 
   /**
    * Parses what must be parsed. The same id twice in a batch: the later record wins, as it
    * does across batches, and the id is noted as repeated.
    */
-  async #toBatch(hashed: HashedRecord[], stored: Map<string, string>): Promise<PreparedBatch> {
+  async #toBatch(hashed: HashedRecord[], stored: Map<string, StoredState>): Promise<ParsedBatch> {
     const latest = new Map<string, NormalizedLicense | KnownRecord>();
     const repeatedIds = new Set<string>();
     const rejects: RejectRow[] = [];
@@ -231,12 +258,12 @@ export class BatchWriter {
   /** A record whose bytes are stored already is kept as it is; any other is parsed. */
   #entryOf(
     item: HashedRecord,
-    stored: Map<string, string>,
+    stored: Map<string, StoredState>,
     rejects: RejectRow[],
   ): NormalizedLicense | KnownRecord | undefined {
     const { record, sourceHash } = item;
     const id = record.licenseId;
-    if (sourceHash !== null && id !== null && stored.get(id) === sourceHash) {
+    if (id !== null && sourceHash !== null && isUnchangedSource(stored.get(id), sourceHash)) {
       return { id, sourceHash, record };
     }
     return this.#parse(item, rejects);
@@ -254,8 +281,8 @@ export class BatchWriter {
    * wrote: their digests were looked up before that batch committed. Any other license is
    * written by this run alone (it holds the account's lock), and was not since.
    */
-  #recheck(prepared: PreparedBatch): Omit<Batch, 'checkpoint' | 'maybeStored'> {
-    const { licenses, repeatedIds, rejects } = prepared;
+  #recheck(prepared: PreparedBatch): CheckedBatch {
+    const { licenses, repeatedIds, rejects, states, readIds } = prepared;
     const unchanged: UnchangedLicense[] = [];
     for (const item of prepared.unchanged) {
       if (!this.#previousIds.has(item.id)) {
@@ -265,7 +292,7 @@ export class BatchWriter {
       const license = this.#parse(item, rejects);
       if (license !== undefined) licenses.push(license);
     }
-    return { licenses, unchanged, repeatedIds, rejects };
+    return { licenses, unchanged, repeatedIds, rejects, states, readIds };
   }
 
   async #write(batch: Batch): Promise<void> {

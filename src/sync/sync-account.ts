@@ -1,7 +1,7 @@
 import { withAccountLock } from '../store/account-lock.js';
 import { clearCheckpoint, loadCheckpoint } from '../store/checkpoints.js';
 import { dropStaleHeldLicenses } from '../store/held-licenses.js';
-import { hasStoredLicenses } from '../store/stored-sources.js';
+import { hasStoredLicenses } from '../store/stored-state.js';
 import {
   closeInterruptedRuns,
   databaseNow,

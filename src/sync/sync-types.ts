@@ -4,7 +4,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Checkpoint } from '../store/checkpoints.js';
 import type { Database } from '../store/database.js';
 import type { RunCounts, RunTrigger } from '../store/runs.js';
-import type { RereadWindow } from '../store/write-batch.js';
+import type { RereadWindow } from '../store/stored-state.js';
 import type { PageRequest, PageResult, RecordSink } from '../truto/truto-client.js';
 
 /** Where licenses come from: the Truto client, or anything that pages like it. */
