@@ -21,8 +21,15 @@ afterAll(async () => {
   await database.drop();
 });
 
+/** Pages of 20 in batches of 10; or pages of 10 in batches of 40, which span pages. */
+interface Sizes {
+  page: string;
+  batch: string;
+}
+
 function runCli(
   args: string[],
+  sizes: Sizes = { page: '20', batch: '10' },
 ): ChildProcess & { done: Promise<{ code: number | null; stdout: string }> } {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: {
@@ -31,8 +38,8 @@ function runCli(
       DATABASE_SCHEMA: database.schema,
       TRUTO_API_URL: standIn.url,
       TRUTO_API_TOKEN: standIn.token,
-      TRUTO_PAGE_SIZE: '20',
-      SYNC_BATCH_SIZE: '10',
+      TRUTO_PAGE_SIZE: sizes.page,
+      SYNC_BATCH_SIZE: sizes.batch,
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,48 +65,54 @@ async function pagesDone(accountId: string): Promise<number> {
 }
 
 describe('a sync killed with SIGKILL', () => {
-  it('is resumed from its checkpoint by the next run, losing and repeating nothing', async () => {
-    const account = 'kill-1';
-    standIn.setAccount({ id: account, licenses: 600 });
-    // Slow every page down, so that the kill lands in the middle of the listing.
-    standIn.injectFault({ kind: 'trickle', bytesPerChunk: 4_096, delayMs: 25, times: Infinity });
+  const sizes: [string, Sizes][] = [
+    ['one batch or more a page', { page: '20', batch: '10' }],
+    ['batches that span pages', { page: '10', batch: '40' }],
+  ];
+  for (const [name, size] of sizes) {
+    it(`is resumed from its checkpoint by the next run, losing and repeating nothing (${name})`, async () => {
+      const account = `kill-1-${size.batch}`;
+      standIn.setAccount({ id: account, licenses: 600 });
+      // Slow every page down, so that the kill lands in the middle of the listing.
+      standIn.injectFault({ kind: 'trickle', bytesPerChunk: 4_096, delayMs: 25, times: Infinity });
 
-    const first = runCli(['sync', '--account', account]);
-    const deadline = Date.now() + 20_000;
-    while ((await pagesDone(account)) < 4 && Date.now() < deadline) await sleep(50);
-    first.kill('SIGKILL');
-    await first.done;
-    const killedAt = await pagesDone(account);
-    expect(killedAt).toBeGreaterThanOrEqual(4);
+      const first = runCli(['sync', '--account', account], size);
+      const deadline = Date.now() + 20_000;
+      while ((await pagesDone(account)) < 4 && Date.now() < deadline) await sleep(50);
+      first.kill('SIGKILL');
+      await first.done;
+      const killedAt = await pagesDone(account);
+      expect(killedAt).toBeGreaterThanOrEqual(4);
 
-    standIn.clearFaults();
-    const second = await runCli(['sync', '--account', account, '--json']).done;
-    expect(second.code).toBe(0);
-    const outcome = JSON.parse(second.stdout) as {
-      resumed: boolean;
-      counts: Record<string, number>;
-    };
-    expect(outcome.resumed).toBe(true);
-    expect(outcome.counts.recordsSeen).toBeLessThan(600);
-    expect(outcome.counts.deleted).toBe(0);
+      standIn.clearFaults();
+      const second = await runCli(['sync', '--account', account, '--json'], size).done;
+      expect(second.code).toBe(0);
+      const outcome = JSON.parse(second.stdout) as {
+        resumed: boolean;
+        counts: Record<string, number>;
+      };
+      expect(outcome.resumed).toBe(true);
+      expect(outcome.counts.recordsSeen).toBeLessThan(600);
+      expect(outcome.counts.deleted).toBe(0);
 
-    const stored = await database.pool.query(
-      `select count(*)::int as n, count(distinct id)::int as distinct_ids,
+      const stored = await database.pool.query(
+        `select count(*)::int as n, count(distinct id)::int as distinct_ids,
               count(*) filter (where deleted_at is not null)::int as deleted
        from licenses where integrated_account_id = $1`,
-      [account],
-    );
-    expect(stored.rows[0]).toEqual({ n: 600, distinct_ids: 600, deleted: 0 });
+        [account],
+      );
+      expect(stored.rows[0]).toEqual({ n: 600, distinct_ids: 600, deleted: 0 });
 
-    const runs = await database.pool.query(
-      `select status, resumed, error from sync_runs where integrated_account_id = $1 order by id`,
-      [account],
-    );
-    expect(runs.rows).toEqual([
-      { status: 'failed', resumed: false, error: expect.stringMatching(/interrupted/) },
-      { status: 'succeeded', resumed: true, error: null },
-    ]);
-  });
+      const runs = await database.pool.query(
+        `select status, resumed, error from sync_runs where integrated_account_id = $1 order by id`,
+        [account],
+      );
+      expect(runs.rows).toEqual([
+        { status: 'failed', resumed: false, error: expect.stringMatching(/interrupted/) },
+        { status: 'succeeded', resumed: true, error: null },
+      ]);
+    });
+  }
 
   it('with --full lists the account from the first page instead', async () => {
     const account = 'kill-2';

@@ -19,6 +19,9 @@ export const crashInline: Scenario = {
     const standIn = await context.startStandIn([account]);
     const environment = context.environment({ schema: database.schema }, standIn, {
       TRUTO_PAGE_SIZE: String(PAGE_SIZE),
+      // A batch a page, so that progress, and the moments a kill can land on, come page by
+      // page; batches that span pages are covered by the reduced suite in \`npm test\`.
+      SYNC_BATCH_SIZE: String(PAGE_SIZE),
     });
     const args = ['sync', '--account', account.id, '--json'];
 
