@@ -20,8 +20,6 @@ import {
   type StoredState,
 } from './stored-state.js';
 
-export type { RereadWindow } from './stored-state.js';
-
 /** A record, or one of its fields, that could not be stored as it came. */
 export interface RejectRow {
   licenseId: string | null;
@@ -42,8 +40,8 @@ export interface Batch {
   licenses: NormalizedLicense[];
   /** Known unchanged by their source digest, without being parsed; none is in `licenses`. */
   unchanged: UnchangedLicense[];
-  /** What is known of the stored licenses before the transaction; `null`: nothing is. */
-  known: KnownState | null;
+  /** What is known of the stored licenses before the transaction. */
+  known: KnownState;
   /** The COPY text of licenses among `licenses` known not to be stored, made beforehand. */
   newRows?: CopyRows;
   /** Ids of which the batch had more than one copy. */
@@ -239,13 +237,6 @@ async function storedStateOf(
 ): Promise<Map<string, StoredState>> {
   const { integratedAccountId: accountId, passStartedAt, reread } = target;
   const known = batch.known;
-  if (known === null) {
-    const ids = [
-      ...batch.licenses.map((item) => item.license.id),
-      ...batch.unchanged.map((entry) => entry.id),
-    ];
-    return readStoredState(tx, accountId, passStartedAt, reread, ids);
-  }
   const states = new Map(known.states);
   for (const id of known.unsure) states.delete(id);
   const read = await readStoredState(tx, accountId, passStartedAt, reread, known.unsure);

@@ -13,15 +13,6 @@ export class ByteCapture {
   #limit = 0;
   #active = false;
 
-  get active(): boolean {
-    return this.#active;
-  }
-
-  /** Bytes of the value so far, all counted, including those not kept. */
-  get length(): number {
-    return this.#length;
-  }
-
   /** Starts a value at index `at` of the current piece. */
   begin(at: number, limit: number): void {
     this.#pieces = [];

@@ -62,7 +62,7 @@ export class JsonScanner {
   /** The previous piece ended on a backslash inside a string: the first byte is escaped. */
   #escaped = false;
   #number = N_MINUS;
-  #literal: Buffer = LITERALS[0x6e] ?? Buffer.alloc(0);
+  #literal: Buffer = Buffer.alloc(0);
   #literalAt = 0;
 
   constructor(handler: ScanHandler) {

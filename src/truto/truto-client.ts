@@ -1,4 +1,3 @@
-import { setImmediate } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Logger } from '../logging/logger.js';
@@ -7,6 +6,7 @@ import type { QueryParams } from '../config/query-params.js';
 import { BodyFormatError, LicenseBodyParser, type BodySummary } from './license-body-parser.js';
 import type { ListedRecord, RecordLimits } from './listed-record.js';
 import { sleep } from './abortable-sleep.js';
+import { EventLoopSlices } from './event-loop-slices.js';
 import { rateLimitWaitMs } from './retry-delay.js';
 import { errorForStatus, parseErrorBody, TrutoError } from './truto-error.js';
 
@@ -63,7 +63,7 @@ const LICENSES_PATH = '/unified/user-directory/licenses';
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** The longest the body loop runs before it lets timers and I/O in. */
 const EVENT_LOOP_SLICE_MS = 10;
-/** The most of a body tokenized at once: the tokenizer holds all of a piece's tokens. */
+/** The most of a body scanned at once, so that the clock is looked at between pieces. */
 const PARSE_PIECE_BYTES = 16 * 1024;
 
 /**
@@ -146,22 +146,18 @@ export class TrutoClient {
     const parser = new LicenseBodyParser(contentType, this.#options.recordLimits);
     let parsed = 0;
     try {
-      let sliceStarted = performance.now();
+      const slices = new EventLoopSlices(EVENT_LOOP_SLICE_MS);
       for await (const chunk of response.body as AsyncIterable<Buffer>) {
         // What arrived while a write was awaited comes as one chunk (150 KB and more) and is
         // handed over as microtasks: it is parsed in pieces, with a break whenever a slice of
         // time is used up. Without the break the loop held the event loop for hundreds of
-        // milliseconds, long enough for a queue lock to go unrenewed; without the pieces, one
-        // chunk's tokens took up to 40 ms.
+        // milliseconds, long enough for a queue lock to go unrenewed.
         for (let offset = 0; offset < chunk.length; offset += PARSE_PIECE_BYTES) {
           const records = parser.push(chunk.subarray(offset, offset + PARSE_PIECE_BYTES));
           parsed += records.length;
           this.#refuseOverfullPage(parser, parsed);
           if (records.length > 0) await sink(records);
-          if (performance.now() - sliceStarted > EVENT_LOOP_SLICE_MS) {
-            await setImmediate();
-            sliceStarted = performance.now();
-          }
+          await slices.pause();
         }
       }
       const last = parser.end();

@@ -1,10 +1,9 @@
 import { setImmediate } from 'node:timers/promises';
 
 /**
- * Cuts a long piece of CPU work into slices, letting timers and I/O in between. What waits
- * for I/O matters here: the COPY of the batch before streams its text to Postgres only when
- * the event loop comes round, and stalls, with Postgres idle, while a batch is parsed in one
- * go (measured: a first sync a fifth slower).
+ * Cuts a long piece of CPU work into slices, letting timers and I/O in between: a queue
+ * lock's renewal, or a COPY that streams its text to Postgres only when the event loop comes
+ * round. Reading a body and parsing a batch both run in slices.
  */
 export class EventLoopSlices {
   readonly #sliceMs: number;
