@@ -248,11 +248,24 @@ describe('syncing one account', () => {
 
     it('keeps the later record when both copies sit in one batch', async () => {
       const account = newAccount(0, {
-        records: [{ id: 'dup', name: 'first' }, { id: 'x' }, { id: 'dup', name: 'second' }],
+        records: [
+          { id: 'dup', name: 'first', products: [{ id: 'p-first' }] },
+          { id: 'x' },
+          { id: 'dup', name: 'second' },
+        ],
       });
       await sync(account);
       const before = await dupRow(account);
       expect(before?.name).toBe('second');
+      const marks = await query<{ products: string; listed_twice: boolean }>(
+        `select (select count(*) from license_products p
+                 where p.integrated_account_id = l.integrated_account_id
+                   and p.license_id = l.id)::text as products,
+                l.listed_twice_at is not null as listed_twice
+         from licenses l where integrated_account_id = $1 and id = 'dup'`,
+        [account],
+      );
+      expect(marks).toEqual([{ products: '0', listed_twice: true }]);
       const again = await sync(account);
       expect(again.counts.written).toBe(0);
       expect(await dupRow(account)).toEqual(before);

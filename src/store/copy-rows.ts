@@ -2,6 +2,7 @@ import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { NormalizedLicense } from '../normalize/license-rows.js';
+import { CopyRowsBuilder } from './copy-rows-builder.js';
 import type { Db } from './database.js';
 
 /** The COPY text of licenses not stored yet, for the three tables, made ahead of its load. */
@@ -58,36 +59,11 @@ export async function loadCopyRows(tx: Db, rows: CopyRows) {
   }
 }
 
-/**
- * The COPY text of the licenses with their products and roles. Made before the transaction
- * where it can be: the text is most of the CPU a load costs this process, and is then not
- * spent while the transaction holds Postgres waiting.
- */
+/** The COPY text of the licenses with their products and roles, the later of a repeated id. */
 export function copyRowsOf(accountId: string, items: NormalizedLicense[]): CopyRows {
-  const account = copyText(accountId);
-  let licenses = '';
-  let products = '';
-  let roles = '';
-  for (const { license: l, products: ownProducts, roles: ownRoles, sourceHash } of items) {
-    licenses +=
-      `${account}\t${copyText(l.id)}\t${copyNullable(l.name)}\t${copyNullable(l.description)}\t` +
-      `${copyNullable(l.status)}\t${l.isPaid === null ? '\\N' : l.isPaid ? 't' : 'f'}\t` +
-      `${copyNullable(l.currency)}\t${copyNullable(l.unitAmount)}\t` +
-      `${copyNullable(l.assignedQuantity)}\t${copyNullable(l.availableQuantity)}\t` +
-      `${copyNullable(l.remoteCreatedAt)}\t${copyNullable(l.remoteUpdatedAt)}\t` +
-      `${copyNullable(l.remoteData)}\t${copyText(l.contentHash)}\t${copyNullable(sourceHash)}\n`;
-    const owner = `${account}\t${copyText(l.id)}\t`;
-    for (const p of ownProducts) {
-      products += `${owner}${copyText(p.id)}\t${copyNullable(p.name)}\t${copyNullable(p.status)}\n`;
-    }
-    for (const r of ownRoles) roles += `${owner}${copyText(r.id)}\t${copyNullable(r.name)}\n`;
-  }
-  return {
-    ids: new Set(items.map((item) => item.license.id)),
-    licenses: Buffer.from(licenses),
-    products: Buffer.from(products),
-    roles: Buffer.from(roles),
-  };
+  const builder = new CopyRowsBuilder(accountId);
+  for (const item of items) builder.add(item);
+  return builder.finish();
 }
 
 async function copyIn(client: pg.PoolClient, statement: string, data: Buffer): Promise<void> {
@@ -107,17 +83,4 @@ function clientOf(tx: Db): pg.PoolClient {
     throw new Error('COPY needs a transaction of drizzle on node-postgres, with its own client');
   }
   return client as pg.PoolClient;
-}
-
-/** COPY's text format escapes backslash, tab, newline and carriage return. */
-const NEEDS_ESCAPE = /[\\\t\n\r]/;
-const ESCAPED = /[\\\t\n\r]/g;
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-export function copyText(value: string): string {
-  return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, (c) => ESCAPES[c] ?? c) : value;
-}
-
-function copyNullable(value: string | null): string {
-  return value === null ? '\\N' : copyText(value);
 }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { NormalizedLicense } from '../normalize/license-rows.js';
-import { copyNewLicenses, loadCopyRows, type CopyRows } from './copy-rows.js';
+import { copyNewLicenses } from './copy-rows.js';
 import type { Db } from './database.js';
 
 /**
@@ -27,8 +27,7 @@ export type NewLicenseLoad = 'copy' | 'upsert';
 /**
  * Inserts or overwrites the licenses and replaces their products and roles. `stored` names
  * those already in the table: their old products and roles are removed, and they are
- * upserted; the others are loaded as `load` says (a first sync is all of them). `ready` holds
- * the COPY text of some of the others, made before the transaction.
+ * upserted; the others are loaded as `load` says.
  */
 export async function writeLicenses(
   tx: Db,
@@ -36,18 +35,12 @@ export async function writeLicenses(
   items: NormalizedLicense[],
   stored: { has(id: string): boolean },
   load: NewLicenseLoad,
-  ready?: CopyRows,
 ) {
   if (items.length === 0) return;
   const fresh: NormalizedLicense[] = [];
   const replaced: NormalizedLicense[] = [];
   for (const item of items) (stored.has(item.license.id) ? replaced : fresh).push(item);
-  if (load === 'copy') {
-    if (ready !== undefined) await loadCopyRows(tx, ready);
-    const rest =
-      ready === undefined ? fresh : fresh.filter(({ license }) => !ready.ids.has(license.id));
-    await copyNewLicenses(tx, accountId, rest);
-  }
+  if (load === 'copy') await copyNewLicenses(tx, accountId, fresh);
   const upserted = load === 'copy' ? replaced : items;
   if (upserted.length === 0) return;
   await upsertLicenses(tx, accountId, upserted);

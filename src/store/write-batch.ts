@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { NormalizedLicense } from '../normalize/license-rows.js';
 import { saveCheckpoint, type Checkpoint } from './checkpoints.js';
-import type { CopyRows } from './copy-rows.js';
+import { loadCopyRows, type CopyRows } from './copy-rows.js';
 import type { Db } from './database.js';
 import { holdLicenses, releaseHeldLicenses } from './held-licenses.js';
 import {
@@ -42,7 +42,10 @@ export interface Batch {
   unchanged: UnchangedLicense[];
   /** What is known of the stored licenses before the transaction. */
   known: KnownState;
-  /** The COPY text of licenses among `licenses` known not to be stored, made beforehand. */
+  /**
+   * Licenses known not to be stored, as the COPY text made of them while the batch was
+   * parsed; none is in `licenses`.
+   */
   newRows?: CopyRows;
   /** Ids of which the batch had more than one copy. */
   repeatedIds: ReadonlySet<string>;
@@ -70,6 +73,8 @@ export interface BatchOutcome {
 
 interface Plan {
   write: NormalizedLicense[];
+  /** Licenses loaded from their COPY text. */
+  loaded: number;
   hold: NormalizedLicense[];
   touch: string[];
   /** Unchanged in content, but their rows came from other bytes: the digest is replaced. */
@@ -90,14 +95,15 @@ export async function writeBatch(db: Db, target: BatchTarget, batch: Batch): Pro
     const stored = await storedStateOf(tx, target, batch);
     const plan = planBatch(batch, stored);
 
-    await writeLicenses(tx, accountId, plan.write, stored, target.newLicenses, batch.newRows);
+    if (batch.newRows !== undefined) await loadCopyRows(tx, batch.newRows);
+    await writeLicenses(tx, accountId, plan.write, stored, target.newLicenses);
     await holdLicenses(tx, accountId, target.passStartedAt, plan.hold);
     await touchLastSeen(tx, accountId, plan.touch);
     await rehashSources(tx, accountId, plan.rehash);
     await markListedTwice(tx, accountId, plan.newlyRepeated);
     await insertRejects(tx, target, batch.rejects);
 
-    const outcome = { written: plan.write.length, unchanged: plan.unchanged };
+    const outcome = { written: plan.write.length + plan.loaded, unchanged: plan.unchanged };
     await saveRunCounts(tx, target.runId, countBatch(target.counts, outcome));
     if (batch.checkpoint) await saveCheckpoint(tx, accountId, batch.checkpoint);
     return outcome;
@@ -148,6 +154,7 @@ export function countBatch(counts: RunCounts, outcome: BatchOutcome): RunCounts 
 function planBatch(batch: Batch, stored: Map<string, StoredState>): Plan {
   const plan: Plan = {
     write: [],
+    loaded: 0,
     hold: [],
     touch: [],
     rehash: [],
@@ -168,6 +175,11 @@ function planBatch(batch: Batch, stored: Map<string, StoredState>): Plan {
       else if (!state.seen_in_pass) plan.touch.push(id);
     }
     noteRepeat(plan, id, state, batch);
+  }
+  for (const id of batch.newRows?.ids ?? []) {
+    assertNotStored(id, stored.get(id));
+    plan.loaded += 1;
+    noteRepeat(plan, id, undefined, batch);
   }
   for (const entry of batch.unchanged) {
     const state = stored.get(entry.id);
@@ -198,6 +210,16 @@ function assertUnchanged(
     throw new Error(
       `license ${entry.id} changed in the database while this run held its account's lock; ` +
         'another writer ignores the lock. Run the sync again; its records are parsed anew.',
+    );
+  }
+}
+
+/** A license whose COPY text was made must still not be stored; see `assertUnchanged`. */
+function assertNotStored(id: string, state: StoredState | undefined): void {
+  if (state !== undefined) {
+    throw new Error(
+      `license ${id} was stored by another writer while this run held its account's lock; ` +
+        'another writer ignores the lock. Run the sync again.',
     );
   }
 }

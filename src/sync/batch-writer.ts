@@ -3,7 +3,8 @@ import type { NormalizedLicense } from '../normalize/license-rows.js';
 import type { Db } from '../store/database.js';
 import type { NewLicenseLoad } from '../store/license-writes.js';
 import type { Checkpoint } from '../store/checkpoints.js';
-import { copyRowsOf, type CopyRows } from '../store/copy-rows.js';
+import type { CopyRows } from '../store/copy-rows.js';
+import { CopyRowsBuilder } from '../store/copy-rows-builder.js';
 import type { RunCounts } from '../store/runs.js';
 import {
   isUnchangedSource,
@@ -86,6 +87,8 @@ interface KnownRecord extends UnchangedLicense {
 interface ParsedBatch {
   licenses: NormalizedLicense[];
   unchanged: KnownRecord[];
+  /** Licenses known not to be stored, already made into COPY text; none is in `licenses`. */
+  newRows: CopyRows | undefined;
   repeatedIds: Set<string>;
   rejects: RejectRow[];
 }
@@ -197,9 +200,10 @@ export class BatchWriter {
       ...checked.unchanged.map((entry) => entry.id),
     ];
     const known = this.#knownState(ids, checked);
-    this.#previousIds = new Set(ids);
-    const newRows = this.#newRows(checked.licenses, known);
-    const { licenses, unchanged, repeatedIds, rejects } = checked;
+    const newIds = checked.newRows?.ids ?? [];
+    this.#sentIds?.addAll(newIds);
+    this.#previousIds = new Set([...ids, ...newIds]);
+    const { licenses, unchanged, newRows, repeatedIds, rejects } = checked;
     const { checkpoint } = listed;
     const batch = { licenses, unchanged, repeatedIds, rejects, known, newRows, checkpoint };
     await this.#inFlight;
@@ -209,34 +213,27 @@ export class BatchWriter {
   }
 
   /**
-   * What the batch's transaction need not read again (see `KnownState`). Where the account
-   * had no licenses when the run began, only those this run sent before may be stored, and a
-   * first sync reads no stored state. Otherwise, what was read before parsing holds but for
-   * the licenses of the batch before, which was being written meanwhile, and for ids that
-   * were not read.
+   * What the batch's transaction need not read again (see `KnownState`): the licenses of
+   * `ids` that `#isSurelyStored` does not vouch for are unsure. Where the account had no
+   * licenses when the run began, its stored state is known to be empty but for those.
    */
   #knownState(ids: string[], checked: CheckedBatch): KnownState {
     const sent = this.#sentIds;
-    if (sent !== null) {
-      const unsure = ids.filter((id) => sent.mayHave(id));
-      for (const id of ids) sent.add(id);
-      return { states: new Map(), unsure };
-    }
-    const unsure = ids.filter((id) => this.#previousIds.has(id) || !checked.readIds.has(id));
-    return { states: checked.states, unsure };
+    const unsure = ids.filter((id) => this.#isUnsure(id, checked.readIds));
+    sent?.addAll(ids);
+    return { states: sent === null ? checked.states : new Map(), unsure };
   }
 
   /**
-   * The COPY text of the licenses known not to be stored, made here, while the batch before
-   * is written, rather than in this batch's transaction.
+   * Whether what is known of a license's stored state before its batch's transaction might
+   * not hold in it. Where the account had no licenses when the run began, only those this run
+   * sent before may be stored. Otherwise, what was read before parsing holds but for the
+   * licenses of the batch before, which was being written meanwhile, and for ids not read.
    */
-  #newRows(licenses: NormalizedLicense[], known: KnownState): CopyRows | undefined {
-    if (this.#options.newLicenses !== 'copy') return undefined;
-    const unsure = new Set(known.unsure);
-    const fresh = licenses.filter(({ license }) => {
-      return !unsure.has(license.id) && !known.states.has(license.id);
-    });
-    return copyRowsOf(this.#options.integratedAccountId, fresh);
+  #isUnsure(id: string, readIds: ReadonlySet<string>): boolean {
+    const sent = this.#sentIds;
+    if (sent !== null) return sent.mayHave(id);
+    return this.#previousIds.has(id) || !readIds.has(id);
   }
 
   /**
@@ -282,7 +279,8 @@ export class BatchWriter {
       ? await this.#readStates(ids)
       : new Map<string, StoredState>();
     const readIds = new Set(this.#options.lookUpStored ? ids : []);
-    return { ...(await this.#toBatch(hashed, states)), states, readIds };
+    const isNew = (id: string) => !this.#isUnsure(id, readIds) && !states.has(id);
+    return { ...(await this.#toBatch(hashed, states, isNew)), states, readIds };
   }
 
   #readStates(ids: string[]): Promise<Map<string, StoredState>> {
@@ -292,11 +290,17 @@ export class BatchWriter {
   }
 
   /**
-   * Parses what must be parsed. The same id twice in a batch: the later record wins, as it
-   * does across batches, and the id is noted as repeated.
+   * Parses what must be parsed. A license that `isNew` vouches is not stored is made into
+   * COPY text at once, and not kept (see `CopyRowsBuilder`). The same id twice in a batch: the
+   * later record wins, as it does across batches, and the id is noted as repeated.
    */
-  async #toBatch(hashed: HashedRecord[], stored: Map<string, StoredState>): Promise<ParsedBatch> {
+  async #toBatch(
+    hashed: HashedRecord[],
+    stored: Map<string, StoredState>,
+    isNew: (id: string) => boolean,
+  ): Promise<ParsedBatch> {
     const latest = new Map<string, NormalizedLicense | KnownRecord>();
+    const copied = this.#options.newLicenses === 'copy' ? this.#copyRowsBuilder() : undefined;
     const repeatedIds = new Set<string>();
     const rejects: RejectRow[] = [];
     const slices = new EventLoopSlices(PARSE_SLICE_MS);
@@ -306,8 +310,9 @@ export class BatchWriter {
       const entry = this.#entryOf(item, stored, rejects);
       if (entry === undefined) continue;
       const id = 'license' in entry ? entry.license.id : entry.id;
-      if (latest.delete(id)) repeatedIds.add(id);
-      latest.set(id, entry);
+      if (latest.delete(id) || copied?.drop(id) === true) repeatedIds.add(id);
+      if (copied !== undefined && 'license' in entry && isNew(id)) copied.add(entry);
+      else latest.set(id, entry);
     }
     const licenses: NormalizedLicense[] = [];
     const unchanged: KnownRecord[] = [];
@@ -315,7 +320,11 @@ export class BatchWriter {
       if ('license' in entry) licenses.push(entry);
       else unchanged.push(entry);
     }
-    return { licenses, unchanged, repeatedIds, rejects };
+    return { licenses, unchanged, newRows: copied?.finish(), repeatedIds, rejects };
+  }
+
+  #copyRowsBuilder(): CopyRowsBuilder {
+    return new CopyRowsBuilder(this.#options.integratedAccountId);
   }
 
   /** A record whose bytes are stored already is kept as it is; any other is parsed. */
@@ -345,7 +354,7 @@ export class BatchWriter {
    * written by this run alone (it holds the account's lock), and was not since.
    */
   #recheck(prepared: PreparedBatch): CheckedBatch {
-    const { licenses, repeatedIds, rejects, states, readIds } = prepared;
+    const { licenses, newRows, repeatedIds, rejects, states, readIds } = prepared;
     const unchanged: UnchangedLicense[] = [];
     for (const item of prepared.unchanged) {
       if (!this.#previousIds.has(item.id)) {
@@ -355,7 +364,7 @@ export class BatchWriter {
       const license = this.#parse(item, rejects);
       if (license !== undefined) licenses.push(license);
     }
-    return { licenses, unchanged, repeatedIds, rejects, states, readIds };
+    return { licenses, unchanged, newRows, repeatedIds, rejects, states, readIds };
   }
 
   async #write(batch: Batch): Promise<void> {

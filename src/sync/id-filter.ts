@@ -13,6 +13,10 @@ export class IdFilter {
     if (insert(this.#slots, digestOf(id))) this.#size += 1;
   }
 
+  addAll(ids: Iterable<string>): void {
+    for (const id of ids) this.add(id);
+  }
+
   /** `false` when `id` was certainly never added. */
   mayHave(id: string): boolean {
     const slots = this.#slots;
