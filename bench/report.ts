@@ -31,7 +31,13 @@ interface RoundFigures {
   resync_licenses_per_s: number | null;
   sync_to_copy: number | null;
   resync_to_sync: number | null;
+  /** Licenses the re-sync inserted or rewrote, each with its products and roles. */
   resync_rows_written: number | null;
+  /**
+   * Unchanged licenses whose `last_seen_at` the re-sync set: the mark by which the end of the
+   * pass tells which licenses were not listed, and so were deleted.
+   */
+  resync_last_seen_touches: number | null;
   peak_rss_mb: number;
   max_event_loop_block_ms: number;
   control_event_loop_block_ms: number;
@@ -82,6 +88,7 @@ function figuresOf(measured: Measured) {
     resync_licenses_per_s: median('resync_licenses_per_s'),
     resync_to_sync_ratio: median('resync_to_sync'),
     resync_rows_written: written.includes(null) ? null : Math.max(...(written as number[])),
+    resync_last_seen_touches: median('resync_last_seen_touches'),
     peak_rss_mb: most('peak_rss_mb'),
     max_event_loop_block_ms: most('max_event_loop_block_ms'),
     control_event_loop_block_ms: most('control_event_loop_block_ms'),
@@ -104,7 +111,7 @@ function roundFigures(licenses: number, { sync, resync, copy }: Round): RoundFig
   const syncRate = rate(licenses, sync);
   const copyRate = rate(copy.licenses, copy);
   const resyncRate = rate(licenses, resync);
-  const written = (resync.counts as { written?: number } | undefined)?.written;
+  const counts = resync.counts as { written?: number; unchanged?: number } | undefined;
   const largest = (key: string) => Math.max(Number(sync[key] ?? 0), Number(resync[key] ?? 0));
   const block = largest('maxEventLoopBlockMs');
   const control = largest('controlMaxBlockMs');
@@ -114,7 +121,8 @@ function roundFigures(licenses: number, { sync, resync, copy }: Round): RoundFig
     resync_licenses_per_s: resyncRate,
     sync_to_copy: ratio(syncRate, copyRate),
     resync_to_sync: ratio(resyncRate, syncRate),
-    resync_rows_written: written ?? null,
+    resync_rows_written: counts?.written ?? null,
+    resync_last_seen_touches: counts?.unchanged ?? null,
     peak_rss_mb: Math.max(sync.peakRssMb, resync.peakRssMb),
     max_event_loop_block_ms: block,
     control_event_loop_block_ms: control,
@@ -175,7 +183,8 @@ function printTable(f: Figures, checks: Targets): void {
       `${String(f.resync_licenses_per_s)}; ${each('resync_licenses_per_s')}`,
     ],
     ['  re-sync ÷ first sync', `${String(f.resync_to_sync_ratio)}; ${each('resync_to_sync')}`],
-    ['re-sync rows written (most)', f.resync_rows_written],
+    ['re-sync content rows written (most)', f.resync_rows_written],
+    ['  licenses whose last_seen_at it set', f.resync_last_seen_touches],
     ['peak RSS of a sync (MB)', f.peak_rss_mb],
     ['longest event-loop block (ms)', f.max_event_loop_block_ms],
     ['  idle control process, longest (ms)', f.control_event_loop_block_ms],
