@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { generateLicense } from '../src/stand-in/license-generator.js';
 import { startTrutoStandIn, type TrutoStandIn } from '../src/stand-in/truto-stand-in.js';
 import type { Database } from '../src/store/database.js';
 import { refreshLicense } from '../src/sync/refresh-license.js';
@@ -83,6 +84,15 @@ const passDay = async (runId: number) => {
   return row?.day;
 };
 
+/** The day whose usage rows the account's row says match its licenses. */
+const recordedFor = async (accountId: string) => {
+  const [row] = await query<{ day: string | null }>(
+    'select usage_recorded_for::text as day from integrated_accounts where id = $1',
+    [accountId],
+  );
+  return row?.day;
+};
+
 describe('license_usage_daily', () => {
   it('holds one row per live license, dated by the pass start, after a successful run', async () => {
     const account = newAccount({ licenses: 60 });
@@ -120,6 +130,58 @@ describe('license_usage_daily', () => {
     expect(second.status).toBe('succeeded');
     expect(await usageRows(account)).toEqual(before);
     expect(new Set(before.map((row) => row.run_id))).toEqual(new Set([String(first.runId)]));
+  });
+
+  it('does not record the day again when no license changed since it was recorded', async () => {
+    const account = newAccount({ licenses: 30 });
+    const first = await sync(account);
+    // Rows are only ever written by a pass or a refresh; this one stands for a row that a
+    // needless recording would rewrite.
+    await query(
+      `update license_usage_daily set assigned_quantity = 999
+       where integrated_account_id = $1 and license_id = 'lic-1'`,
+      [account],
+    );
+    const second = await sync(account);
+
+    expect(second.counts).toMatchObject({ written: 0, deleted: 0 });
+    const [row] = (await usageRows(account)).filter((r) => r.license_id === 'lic-1');
+    expect(row?.assigned_quantity).toBe('999');
+    expect(await recordedFor(account)).toBe(await passDay(first.runId));
+  });
+
+  it('records the day again after a failed run changed licenses', async () => {
+    const account = newAccount({ licenses: 120 });
+    await sync(account);
+    // Only the first page (50) changes, and the run fails on the second: the run that
+    // resumes it writes nothing, so only the failed run's writes can tell the day is stale.
+    const records = Array.from({ length: 120 }, (_, index) =>
+      generateLicense(account, index, index < 50 ? 2 : 1),
+    );
+    standIn.setAccount({ id: account, records });
+    standIn.injectFault({ kind: 'status', status: 400, accountId: account, withCursor: true });
+    const failed = await sync(account);
+    expect(failed).toMatchObject({ status: 'failed', counts: { written: 50 } });
+    expect(await recordedFor(account)).toBeNull();
+
+    standIn.clearFaults();
+    const resumed = await sync(account);
+
+    expect(resumed).toMatchObject({ status: 'succeeded', counts: { written: 0 } });
+    const facts = (await usageRows(account)).map(({ day: _day, run_id: _run, ...rest }) => rest);
+    expect(facts).toEqual(await licenseFacts(account));
+  });
+
+  it('records the day again after a refresh changed a license', async () => {
+    const account = newAccount({ licenses: 10 });
+    await sync(account);
+    standIn.setAccount({ id: account, licenses: 10, seed: 4 });
+    await refresh(account, 'lic-2');
+
+    expect(await recordedFor(account)).toBeNull();
+    await sync(account);
+    const facts = (await usageRows(account)).map(({ day: _day, run_id: _run, ...rest }) => rest);
+    expect(facts).toEqual(await licenseFacts(account));
   });
 
   it('drops the day’s row of a license that run deleted, and keeps it out of the views', async () => {

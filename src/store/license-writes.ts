@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { NormalizedLicense } from '../normalize/license-rows.js';
 import { copyNewLicenses } from './copy-rows.js';
 import type { Db } from './database.js';
+import { markUsageStale } from './usage-daily.js';
 
 /**
  * The statements that write licenses, each for a whole batch at once: every column travels
@@ -37,6 +38,7 @@ export async function writeLicenses(
   load: NewLicenseLoad,
 ) {
   if (items.length === 0) return;
+  await markUsageStale(tx, accountId);
   const fresh: NormalizedLicense[] = [];
   const replaced: NormalizedLicense[] = [];
   for (const item of items) (stored.has(item.license.id) ? replaced : fresh).push(item);

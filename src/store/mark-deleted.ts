@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from './database.js';
+import { markUsageStale } from './usage-daily.js';
 
 /**
  * Marks deleted the account's licenses that a complete pass did not see. Their products and
@@ -16,7 +17,9 @@ export async function markUnseenDeleted(
       and deleted_at is null
       and last_seen_at < ${passStartedAt}::timestamptz
   `);
-  return result.rowCount ?? 0;
+  const deleted = result.rowCount ?? 0;
+  if (deleted > 0) await markUsageStale(db, integratedAccountId);
+  return deleted;
 }
 
 /** Marks deleted every license of an account that Truto says was deleted. */

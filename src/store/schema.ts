@@ -179,6 +179,11 @@ export const integratedAccounts = pgTable(
     consecutiveFailures: integer('consecutive_failures').notNull().default(0),
     lastError: text('last_error'),
     listedAt: timestamptz('listed_at'),
+    /**
+     * The day whose rows in `license_usage_daily` match the account's licenses as stored;
+     * null once a license was written or deleted since they were recorded.
+     */
+    usageRecordedFor: date('usage_recorded_for', { mode: 'string' }),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
   (table) => [index('integrated_accounts_integration_idx').on(table.integration)],

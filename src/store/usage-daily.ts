@@ -11,6 +11,36 @@ export interface UsageDay {
 }
 
 /**
+ * Records the day's usage at the end of a pass, unless the day's rows already match the
+ * licenses: they were recorded for the same day, and no license of the account was written or
+ * deleted since (see `markUsageStale`). A re-sync of unchanged data then reads none of the
+ * account's licenses or usage rows here, which cost it a third of its time at 100,000.
+ */
+export async function recordPassUsage(db: Db, usage: UsageDay): Promise<void> {
+  const result = await db.execute<{ current: boolean }>(sql`
+    select usage_recorded_for = ${usageDay(usage)} as current
+    from integrated_accounts where id = ${usage.integratedAccountId}
+  `);
+  if (result.rows[0]?.current !== true) await recordDailyUsage(db, usage);
+  await db.execute(sql`
+    update integrated_accounts set usage_recorded_for = ${usageDay(usage)}
+    where id = ${usage.integratedAccountId}
+  `);
+}
+
+/**
+ * Notes that the account's licenses changed, so that the next pass records its day's usage
+ * again: called in each transaction that writes or deletes licenses. Every writer of an
+ * account holds its lock, so no write can fall between a pass's check and its recording.
+ */
+export async function markUsageStale(db: Db, integratedAccountId: string): Promise<void> {
+  await db.execute(sql`
+    update integrated_accounts set usage_recorded_for = null
+    where id = ${integratedAccountId} and usage_recorded_for is not null
+  `);
+}
+
+/**
  * Records the day's usage of the account's live licenses, in the transaction that completes
  * a successful run. It replaces what an earlier run of the same day wrote, so running it
  * twice leaves the same rows, and a license that is no longer live loses its row for the day.

@@ -19,6 +19,7 @@ import {
   type RereadWindow,
   type StoredState,
 } from './stored-state.js';
+import { markUsageStale } from './usage-daily.js';
 
 /** A record, or one of its fields, that could not be stored as it came. */
 export interface RejectRow {
@@ -95,7 +96,7 @@ export async function writeBatch(db: Db, target: BatchTarget, batch: Batch): Pro
     const stored = await storedStateOf(tx, target, batch);
     const plan = planBatch(batch, stored);
 
-    if (batch.newRows !== undefined) await loadCopyRows(tx, batch.newRows);
+    if (plan.loaded > 0) await loadNewLicenses(tx, accountId, batch.newRows);
     await writeLicenses(tx, accountId, plan.write, stored, target.newLicenses);
     await holdLicenses(tx, accountId, target.passStartedAt, plan.hold);
     await touchLastSeen(tx, accountId, plan.touch);
@@ -136,6 +137,12 @@ export async function writeRefreshedLicense(
     await saveRunCounts(tx, target.runId, countBatch(target.counts, outcome));
     return outcome;
   });
+}
+
+async function loadNewLicenses(tx: Db, accountId: string, rows: CopyRows | undefined) {
+  if (rows === undefined) return;
+  await markUsageStale(tx, accountId);
+  await loadCopyRows(tx, rows);
 }
 
 /** Adds a batch's outcome to the run's counts. */

@@ -2,7 +2,7 @@ import { recordRunOutcome } from '../store/account-outcomes.js';
 import { clearCheckpoint } from '../store/checkpoints.js';
 import { markUnseenDeleted } from '../store/mark-deleted.js';
 import { finishRun, type RunCounts, type RunTrigger } from '../store/runs.js';
-import { recordDailyUsage } from '../store/usage-daily.js';
+import { recordPassUsage } from '../store/usage-daily.js';
 import { applyHeldLicenses, countBatch } from '../store/write-batch.js';
 import { TrutoError } from '../truto/truto-error.js';
 import { withDatabaseRetries } from './database-retry.js';
@@ -34,7 +34,6 @@ export async function completePass(
           : await markUnseenDeleted(tx, accountId, pass.passStartedAt);
         const final = { ...countBatch(counts, held), deleted };
         const { runId, passStartedAt } = pass;
-        await recordDailyUsage(tx, { integratedAccountId: accountId, runId, passStartedAt });
         await clearCheckpoint(tx, accountId);
         await finishRun(tx, pass.runId, { status: 'succeeded', counts: final });
         await recordRunOutcome(tx, {
@@ -44,6 +43,9 @@ export async function completePass(
           error: null,
           needsReauth: false,
         });
+        // After the outcome, which makes the account's row where a run started by hand
+        // had none: the day it records is kept there.
+        await recordPassUsage(tx, { integratedAccountId: accountId, runId, passStartedAt });
         return final;
       }),
     pass.logger,

@@ -1,0 +1,1 @@
+ALTER TABLE "integrated_accounts" ADD COLUMN "usage_recorded_for" date;
