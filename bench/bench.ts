@@ -138,8 +138,8 @@ async function main(): Promise<void> {
 }
 
 /**
- * A first sync, a re-sync and the COPY limit, back to back in a fresh schema: the two
- * syncs' ratios are taken against the limits of their own round.
+ * A first sync, a re-sync of the same day, one of the next day and the COPY limit, back to
+ * back in a fresh schema: the syncs' ratios are taken against the limits of their own round.
  */
 async function runRound(standIn: StandInProcess, label: string): Promise<Round> {
   const schema = await prepareSchema();
@@ -148,12 +148,29 @@ async function runRound(standIn: StandInProcess, label: string): Promise<Round> 
     const sync = await runBesideControl('sync', input(standIn, schema, licenses));
     log(`${label}: re-sync of unchanged data …`);
     const resync = await runBesideControl('sync', input(standIn, schema, licenses));
+    log(`${label}: re-sync of unchanged data, as on the next day …`);
+    await moveUsageToDayBefore(schema);
+    const nextDay = await runBesideControl('sync', input(standIn, schema, licenses));
     log(`${label}: COPY limit …`);
     const copy = await runPhase('copy', input(standIn, schema, licenses));
-    return { sync, resync, copy };
+    return { sync, resync, nextDay, copy };
   } finally {
     await dropSchema(schema);
   }
+}
+
+/**
+ * Makes the stored usage a day older, so that the next sync is the first of its day, as
+ * each night's is: it records every live license's usage for the day (see the README).
+ */
+async function moveUsageToDayBefore(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  await client.query(`update ${schema}.license_usage_daily set day = day - 1`);
+  await client.query(
+    `update ${schema}.integrated_accounts set usage_recorded_for = usage_recorded_for - 1`,
+  );
+  await client.end();
 }
 
 /** In the paged mode the naive baseline gets a smaller listing of its own: it is slow. */

@@ -9,10 +9,14 @@ export interface PhaseOutcome {
   [key: string]: unknown;
 }
 
-/** One round: a first sync, a re-sync of the same data and the COPY limit, back to back. */
+/**
+ * One round, back to back: a first sync, a re-sync of the same data on the same day, one as
+ * on the next day (the nightly case: the first pass of its day) and the COPY limit.
+ */
 export interface Round {
   sync: PhaseOutcome;
   resync: PhaseOutcome;
+  nextDay: PhaseOutcome;
   copy: PhaseOutcome;
 }
 
@@ -38,6 +42,9 @@ interface RoundFigures {
    * pass tells which licenses were not listed, and so were deleted.
    */
   resync_last_seen_touches: number | null;
+  next_day_resync_licenses_per_s: number | null;
+  next_day_resync_to_sync: number | null;
+  next_day_resync_rows_written: number | null;
   peak_rss_mb: number;
   max_event_loop_block_ms: number;
   control_event_loop_block_ms: number;
@@ -48,6 +55,7 @@ interface RoundFigures {
   first_request_block_ms: number;
   sync_cpu_seconds: number | null;
   resync_cpu_seconds: number | null;
+  next_day_resync_cpu_seconds: number | null;
 }
 
 type Figures = ReturnType<typeof figuresOf>;
@@ -71,7 +79,7 @@ function figuresOf(measured: Measured) {
   const perRound = rounds.map((round) => roundFigures(licenses, round));
   const median = (key: keyof RoundFigures) => medianOf(perRound.map((round) => round[key]));
   const most = (key: keyof RoundFigures) => Math.max(...perRound.map((r) => Number(r[key])));
-  const written = perRound.map((round) => round.resync_rows_written);
+  const written = perRound.flatMap((r) => [r.resync_rows_written, r.next_day_resync_rows_written]);
   return {
     licenses,
     single_response: measured.singleResponse,
@@ -89,6 +97,8 @@ function figuresOf(measured: Measured) {
     resync_to_sync_ratio: median('resync_to_sync'),
     resync_rows_written: written.includes(null) ? null : Math.max(...(written as number[])),
     resync_last_seen_touches: median('resync_last_seen_touches'),
+    next_day_resync_licenses_per_s: median('next_day_resync_licenses_per_s'),
+    next_day_resync_to_sync_ratio: median('next_day_resync_to_sync'),
     peak_rss_mb: most('peak_rss_mb'),
     max_event_loop_block_ms: most('max_event_loop_block_ms'),
     control_event_loop_block_ms: most('control_event_loop_block_ms'),
@@ -99,6 +109,7 @@ function figuresOf(measured: Measured) {
     first_request_block_ms: most('first_request_block_ms'),
     sync_cpu_seconds: median('sync_cpu_seconds'),
     resync_cpu_seconds: median('resync_cpu_seconds'),
+    next_day_resync_cpu_seconds: median('next_day_resync_cpu_seconds'),
     per_round: perRound,
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
     node: process.version,
@@ -107,12 +118,15 @@ function figuresOf(measured: Measured) {
   };
 }
 
-function roundFigures(licenses: number, { sync, resync, copy }: Round): RoundFigures {
+function roundFigures(licenses: number, round: Round): RoundFigures {
+  const { sync, resync, nextDay, copy } = round;
   const syncRate = rate(licenses, sync);
   const copyRate = rate(copy.licenses, copy);
   const resyncRate = rate(licenses, resync);
-  const counts = resync.counts as { written?: number; unchanged?: number } | undefined;
-  const largest = (key: string) => Math.max(Number(sync[key] ?? 0), Number(resync[key] ?? 0));
+  const nextDayRate = rate(licenses, nextDay);
+  const counts = countsOf(resync);
+  const syncs = [sync, resync, nextDay];
+  const largest = (key: string) => Math.max(...syncs.map((outcome) => Number(outcome[key] ?? 0)));
   const block = largest('maxEventLoopBlockMs');
   const control = largest('controlMaxBlockMs');
   return {
@@ -123,17 +137,25 @@ function roundFigures(licenses: number, { sync, resync, copy }: Round): RoundFig
     resync_to_sync: ratio(resyncRate, syncRate),
     resync_rows_written: counts?.written ?? null,
     resync_last_seen_touches: counts?.unchanged ?? null,
-    peak_rss_mb: Math.max(sync.peakRssMb, resync.peakRssMb),
+    next_day_resync_licenses_per_s: nextDayRate,
+    next_day_resync_to_sync: ratio(nextDayRate, syncRate),
+    next_day_resync_rows_written: countsOf(nextDay)?.written ?? null,
+    peak_rss_mb: Math.max(...syncs.map((outcome) => outcome.peakRssMb)),
     max_event_loop_block_ms: block,
     control_event_loop_block_ms: control,
-    block_above_control_ms: blockAboveControl(sync, resync),
+    block_above_control_ms: blockAboveControl(...syncs),
     event_loop_block_p99_ms: largest('eventLoopBlockP99Ms'),
     control_event_loop_block_p99_ms: largest('controlBlockP99Ms'),
     longest_gc_pause_ms: largest('longestGcPauseMs'),
     first_request_block_ms: Number(sync.firstRequestBlockMs ?? 0),
     sync_cpu_seconds: numberOrNull(sync.cpuSeconds),
     resync_cpu_seconds: numberOrNull(resync.cpuSeconds),
+    next_day_resync_cpu_seconds: numberOrNull(nextDay.cpuSeconds),
   };
+}
+
+function countsOf(outcome: PhaseOutcome) {
+  return outcome.counts as { written?: number; unchanged?: number } | undefined;
 }
 
 /**
@@ -151,12 +173,14 @@ function blockAboveControl(...syncs: PhaseOutcome[]): number {
 
 function targets(f: Figures): Targets {
   const { sync_to_copy_ratio: toCopy, resync_to_sync_ratio: toSync } = f;
+  const nextDay = f.next_day_resync_to_sync_ratio;
   const sync = f.sync_licenses_per_s;
   const naive = f.naive_licenses_per_s;
   return {
     sync_at_least_half_copy: toCopy === null ? null : toCopy >= 0.5,
     sync_at_least_10x_naive: sync && naive ? sync >= naive * 10 : null,
     resync_at_least_2x_sync: toSync === null ? null : toSync >= 2,
+    next_day_resync_at_least_2x_sync: nextDay === null ? null : nextDay >= 2,
     resync_writes_nothing: f.resync_rows_written === 0,
     peak_rss_at_most_200_mb: f.peak_rss_mb <= 200,
     event_loop_block_above_control_at_most_100_ms: f.block_above_control_ms <= 100,
@@ -183,7 +207,15 @@ function printTable(f: Figures, checks: Targets): void {
       `${String(f.resync_licenses_per_s)}; ${each('resync_licenses_per_s')}`,
     ],
     ['  re-sync ÷ first sync', `${String(f.resync_to_sync_ratio)}; ${each('resync_to_sync')}`],
-    ['re-sync content rows written (most)', f.resync_rows_written],
+    [
+      're-sync, next day (licenses/s)',
+      `${String(f.next_day_resync_licenses_per_s)}; ${each('next_day_resync_licenses_per_s')}`,
+    ],
+    [
+      '  next-day re-sync ÷ first sync',
+      `${String(f.next_day_resync_to_sync_ratio)}; ${each('next_day_resync_to_sync')}`,
+    ],
+    ['re-syncs: content rows written (most)', f.resync_rows_written],
     ['  licenses whose last_seen_at it set', f.resync_last_seen_touches],
     ['peak RSS of a sync (MB)', f.peak_rss_mb],
     ['longest event-loop block (ms)', f.max_event_loop_block_ms],
@@ -196,8 +228,10 @@ function printTable(f: Figures, checks: Targets): void {
     ['  once per process, first request (ms)', f.first_request_block_ms],
     ['  longest GC pause (ms)', f.longest_gc_pause_ms],
     [
-      'CPU of the sync / re-sync (s)',
-      `${String(f.sync_cpu_seconds)} / ${String(f.resync_cpu_seconds)}`,
+      'CPU of the sync / re-sync / next day (s)',
+      [f.sync_cpu_seconds, f.resync_cpu_seconds, f.next_day_resync_cpu_seconds]
+        .map(String)
+        .join(' / '),
     ],
     ['machine', f.machine],
   ];
@@ -215,6 +249,7 @@ function errorsOf({ rounds, parse, naive }: Measured): Record<string, string | u
     return [
       [`sync${suffix}`, round.sync],
       [`resync${suffix}`, round.resync],
+      [`next-day resync${suffix}`, round.nextDay],
       [`copy${suffix}`, round.copy],
     ];
   });

@@ -40,7 +40,7 @@ describe('npm run bench', () => {
     expect(figures).toMatchObject({ licenses: 1000, rounds: 3, resync_rows_written: 0 });
     expect(figures.errors).toEqual({});
     for (const key of REQUIRED_FIGURES) expect(figures[key], key).toBeGreaterThan(0);
-    expect(Object.keys(figures.targets as object)).toHaveLength(6);
+    expect(Object.keys(figures.targets as object)).toHaveLength(7);
     const ratios = (figures.per_round ?? []).map((round) => round.sync_to_copy);
     expect(ratios).toHaveLength(3);
     expect(figures.sync_to_copy_ratio).toBe(ratios.sort((a, b) => a - b)[1]);
