@@ -47,6 +47,8 @@ interface RoundFigures {
   next_day_resync_rows_written: number | null;
   peak_rss_mb: number;
   max_event_loop_block_ms: number;
+  /** The longest block of the first sync, the same-day and the next-day re-sync. */
+  max_event_loop_block_by_sync_ms: number[];
   control_event_loop_block_ms: number;
   block_above_control_ms: number;
   event_loop_block_p99_ms: number;
@@ -58,6 +60,7 @@ interface RoundFigures {
   next_day_resync_cpu_seconds: number | null;
 }
 
+type ScalarKey = Exclude<keyof RoundFigures, 'max_event_loop_block_by_sync_ms'>;
 type Figures = ReturnType<typeof figuresOf>;
 type Targets = Record<string, boolean | null>;
 
@@ -77,8 +80,8 @@ export function report(measured: Measured, json: boolean): void {
 function figuresOf(measured: Measured) {
   const { licenses, rounds, parse, naive } = measured;
   const perRound = rounds.map((round) => roundFigures(licenses, round));
-  const median = (key: keyof RoundFigures) => medianOf(perRound.map((round) => round[key]));
-  const most = (key: keyof RoundFigures) => Math.max(...perRound.map((r) => Number(r[key])));
+  const median = (key: ScalarKey) => medianOf(perRound.map((round) => round[key]));
+  const most = (key: ScalarKey) => Math.max(...perRound.map((r) => Number(r[key])));
   const written = perRound.flatMap((r) => [r.resync_rows_written, r.next_day_resync_rows_written]);
   return {
     licenses,
@@ -142,6 +145,7 @@ function roundFigures(licenses: number, round: Round): RoundFigures {
     next_day_resync_rows_written: countsOf(nextDay)?.written ?? null,
     peak_rss_mb: Math.max(...syncs.map((outcome) => outcome.peakRssMb)),
     max_event_loop_block_ms: block,
+    max_event_loop_block_by_sync_ms: syncs.map((outcome) => Number(outcome.maxEventLoopBlockMs)),
     control_event_loop_block_ms: control,
     block_above_control_ms: blockAboveControl(...syncs),
     event_loop_block_p99_ms: largest('eventLoopBlockP99Ms'),
