@@ -96,7 +96,7 @@ export async function writeBatch(db: Db, target: BatchTarget, batch: Batch): Pro
     const stored = await storedStateOf(tx, target, batch);
     const plan = planBatch(batch, stored);
 
-    if (plan.loaded > 0) await loadNewLicenses(tx, accountId, batch.newRows);
+    if (batch.newRows !== undefined) await loadNewLicenses(tx, accountId, batch.newRows);
     await writeLicenses(tx, accountId, plan.write, stored, target.newLicenses);
     await holdLicenses(tx, accountId, target.passStartedAt, plan.hold);
     await touchLastSeen(tx, accountId, plan.touch);
@@ -139,8 +139,8 @@ export async function writeRefreshedLicense(
   });
 }
 
-async function loadNewLicenses(tx: Db, accountId: string, rows: CopyRows | undefined) {
-  if (rows === undefined) return;
+async function loadNewLicenses(tx: Db, accountId: string, rows: CopyRows) {
+  if (rows.ids.size === 0) return;
   await markUsageStale(tx, accountId);
   await loadCopyRows(tx, rows);
 }
