@@ -12,7 +12,7 @@ describe('loadConfig', () => {
       pageSize: 500,
     });
     expect(config.databaseSchema).toBe('license_sync');
-    expect(config.sync.batchSize).toBe(1_000);
+    expect(config.sync.batchSize).toBe(4_000);
   });
 
   it('names every malformed variable in one error', () => {

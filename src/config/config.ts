@@ -90,6 +90,14 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/**
+ * Records per transaction. Every batch pays its round trips (begin, counts, checkpoint,
+ * commit) with Postgres waiting on node between them, whatever its size. A first sync of
+ * 100,000 took 5.8-7.5 s in batches of 4,000 against 7.9-8.7 s in batches of 1,000, for some
+ * 25 MB more resident memory; 8,000 was no faster and took 20 MB more again.
+ */
+const DEFAULT_BATCH_SIZE = 4_000;
+
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const booleanText = z
@@ -152,7 +160,7 @@ const environmentSchema = z.object({
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .default('redis://127.0.0.1:6379'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  SYNC_BATCH_SIZE: integer(1, 50_000).default(1_000),
+  SYNC_BATCH_SIZE: integer(1, 50_000).default(DEFAULT_BATCH_SIZE),
   SYNC_MAX_RECORD_CHARS: integer(1_000, 100_000_000).default(1_000_000),
   SYNC_MAX_RECORD_DEPTH: integer(2, 1_000).default(64),
   QUEUE_PREFIX: z

@@ -40,6 +40,7 @@ export interface BatchWriterOptions {
    * an account that had no licenses when the run began: its first sync would find nothing.
    */
   lookUpStored: boolean;
+  /** The most records a batch holds: one transaction's worth. */
   batchSize: number;
   maxRecordChars: number;
   /** Aborts when the run must stop writing (its account lock was lost, or shutdown). */
@@ -54,17 +55,6 @@ export interface BatchWriterOptions {
  * idle: a first sync was a fifth slower.
  */
 const PARSE_SLICE_MS = 2;
-
-/**
- * How many times `batchSize` records a batch holds where stored states are looked up (any
- * sync but an account's first). Their records mostly stay unparsed bytes, a kilobyte or so
- * each, so a batch can hold more of them, in fewer transactions: on a re-sync of unchanged
- * data, a transaction's own round trips (begin, counts, checkpoint, commit) cost half as much
- * as its `last_seen_at` touch. At the default 500 licenses a page this took a re-sync from
- * 2 to 2.3 times the first sync's rate. Where every record changed, two such batches hold
- * some 20 MB more than two of `batchSize`.
- */
-const LOOKED_UP_BATCH_FACTOR = 4;
 
 /** A page's records as they were listed, before they are looked up and parsed. */
 interface ListedBatch {
@@ -113,7 +103,6 @@ type CheckedBatch = Omit<Batch, 'checkpoint' | 'known'> & Pick<PreparedBatch, 's
  */
 export class BatchWriter {
   readonly #options: BatchWriterOptions;
-  readonly #maxRecords: number;
   #records: ListedRecord[] = [];
   /** Where the current page's records begin in `#records`. */
   #pageStart = 0;
@@ -132,8 +121,6 @@ export class BatchWriter {
     this.#options = options;
     this.#counts = { ...options.counts };
     this.#sentIds = options.lookUpStored ? null : new IdFilter();
-    const factor = options.lookUpStored ? LOOKED_UP_BATCH_FACTOR : 1;
-    this.#maxRecords = options.batchSize * factor;
   }
 
   get counts(): RunCounts {
@@ -147,7 +134,7 @@ export class BatchWriter {
    */
   async add(records: ListedRecord[]): Promise<void> {
     for (const record of records) {
-      if (this.#records.length >= this.#maxRecords) await this.#sendForRoom();
+      if (this.#records.length >= this.#options.batchSize) await this.#sendForRoom();
       this.#records.push(record);
     }
   }
@@ -164,7 +151,7 @@ export class BatchWriter {
   async finishPage(checkpoint: Checkpoint | undefined): Promise<void> {
     this.#counts.pages += 1;
     const pageRecords = this.#records.length - this.#pageStart;
-    const roomForAnother = this.#records.length + pageRecords <= this.#maxRecords;
+    const roomForAnother = this.#records.length + pageRecords <= this.#options.batchSize;
     if (checkpoint !== undefined && roomForAnother) {
       this.#pendingCheckpoint = checkpoint;
       this.#pageStart = this.#records.length;
