@@ -29,9 +29,11 @@ export async function completePass(
       deps.database.db.transaction(async (tx) => {
         pass.signal.throwIfAborted();
         const held = await applyHeldLicenses(tx, accountId, pass.passStartedAt);
-        const deleted = sawPartialResponse
-          ? 0
-          : await markUnseenDeleted(tx, accountId, pass.passStartedAt);
+        // A run that began with no licenses stored wrote every one there is: none is unseen.
+        const deleted =
+          sawPartialResponse || !pass.hadLicenses
+            ? 0
+            : await markUnseenDeleted(tx, accountId, pass.passStartedAt);
         const final = { ...countBatch(counts, held), deleted };
         const { runId, passStartedAt } = pass;
         await clearCheckpoint(tx, accountId);
