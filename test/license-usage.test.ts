@@ -93,6 +93,26 @@ const recordedFor = async (accountId: string) => {
   return row?.day;
 };
 
+/** Gives one usage row figures that no record has: where they show up, they were copied. */
+const doctorUsageRow = (accountId: string, licenseId: string) =>
+  query(
+    `update license_usage_daily set assigned_quantity = 999
+     where integrated_account_id = $1 and license_id = $2`,
+    [accountId, licenseId],
+  );
+
+/** Makes the account's recorded usage a day older, so that its next pass is a new day's. */
+async function moveUsageToDayBefore(accountId: string) {
+  await query('update license_usage_daily set day = day - 1 where integrated_account_id = $1', [
+    accountId,
+  ]);
+  await query(
+    `update integrated_accounts set usage_recorded_for = usage_recorded_for - 1
+     where id = $1`,
+    [accountId],
+  );
+}
+
 describe('license_usage_daily', () => {
   it('holds one row per live license, dated by the pass start, after a successful run', async () => {
     const account = newAccount({ licenses: 60 });
@@ -148,6 +168,37 @@ describe('license_usage_daily', () => {
     const [row] = (await usageRows(account)).filter((r) => r.license_id === 'lic-1');
     expect(row?.assigned_quantity).toBe('999');
     expect(await recordedFor(account)).toBe(await passDay(first.runId));
+  });
+
+  it('copies a new day’s rows from the day recorded last when no license changed since', async () => {
+    const account = newAccount({ licenses: 30 });
+    await sync(account);
+    // As in the test above, a doctored row tells where the new day's rows were read from.
+    await doctorUsageRow(account, 'lic-1');
+    await moveUsageToDayBefore(account);
+    const next = await sync(account);
+
+    const today = await passDay(next.runId);
+    const rows = (await usageRows(account)).filter((row) => row.day === today);
+    expect(rows).toHaveLength(30);
+    expect(rows.find((row) => row.license_id === 'lic-1')?.assigned_quantity).toBe('999');
+    expect(new Set(rows.map((row) => row.run_id))).toEqual(new Set([String(next.runId)]));
+    expect(await usageRows(account)).toHaveLength(60);
+    expect(await recordedFor(account)).toBe(today);
+  });
+
+  it('records a new day from the licenses when one changed since the day recorded last', async () => {
+    const account = newAccount({ licenses: 30 });
+    await sync(account);
+    await doctorUsageRow(account, 'lic-1');
+    await moveUsageToDayBefore(account);
+    standIn.setAccount({ id: account, licenses: 30, seed: 5 });
+    const next = await sync(account);
+
+    const today = await passDay(next.runId);
+    const rows = (await usageRows(account)).filter((row) => row.day === today);
+    const facts = rows.map(({ day: _day, run_id: _run, ...rest }) => rest);
+    expect(facts).toEqual(await licenseFacts(account));
   });
 
   it('records the day again after a failed run changed licenses', async () => {

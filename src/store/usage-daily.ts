@@ -14,14 +14,17 @@ export interface UsageDay {
  * Records the day's usage at the end of a pass, unless the day's rows already match the
  * licenses: they were recorded for the same day, and no license of the account was written or
  * deleted since (see `markUsageStale`). A re-sync of unchanged data then reads none of the
- * account's licenses or usage rows here, which cost it a third of its time at 100,000.
+ * account's licenses or usage rows here, which cost it a third of its time at 100,000. On a
+ * new day, the same condition lets the rows be copied from the day recorded last.
  */
 export async function recordPassUsage(db: Db, usage: UsageDay): Promise<void> {
-  const result = await db.execute<{ current: boolean }>(sql`
-    select usage_recorded_for = ${usageDay(usage)} as current
+  const result = await db.execute<{ recorded_for: string | null; current: boolean }>(sql`
+    select usage_recorded_for::text as recorded_for,
+           usage_recorded_for = ${usageDay(usage)} as current
     from integrated_accounts where id = ${usage.integratedAccountId}
   `);
-  if (result.rows[0]?.current !== true) await recordDailyUsage(db, usage);
+  const recorded = result.rows[0];
+  if (recorded?.current !== true) await recordDailyUsage(db, usage, recorded?.recorded_for);
   await db.execute(sql`
     update integrated_accounts set usage_recorded_for = ${usageDay(usage)}
     where id = ${usage.integratedAccountId}
@@ -46,16 +49,24 @@ export async function markUsageStale(db: Db, integratedAccountId: string): Promi
  * twice leaves the same rows, and a license that is no longer live loses its row for the day.
  * A row whose figures did not change is left alone (its `run_id` stays that of the run that
  * wrote them): a second run of the day then costs reads, not a rewrite of every row.
+ *
+ * `matchingDay`, where given, is a day whose rows still match the licenses as stored (the
+ * account's `usage_recorded_for`): a new day's rows are then copied from those.
  */
-export async function recordDailyUsage(db: Db, usage: UsageDay): Promise<void> {
+export async function recordDailyUsage(
+  db: Db,
+  usage: UsageDay,
+  matchingDay: string | null = null,
+): Promise<void> {
   // The first recording of a day, as each night's is, has nothing to drop or compare with: a
   // plain insert costs two thirds of the upsert (0.6-0.9 s against 1-1.2 s at 100,000).
   if (!(await hasRowsOfDay(db, usage))) {
-    await writeLiveRows(db, usage, sql``);
+    const source = matchingDay === null ? liveLicenses(usage) : rowsOfDay(usage, matchingDay);
+    await writeRows(db, usage, source, sql``);
     return;
   }
   await dropRowsNoLongerLive(db, usage);
-  await writeLiveRows(db, usage, replaceChangedRows);
+  await writeRows(db, usage, liveLicenses(usage), replaceChangedRows);
 }
 
 async function hasRowsOfDay(db: Db, usage: UsageDay): Promise<boolean> {
@@ -84,21 +95,42 @@ function dropRowsNoLongerLive(db: Db, usage: UsageDay) {
   `);
 }
 
-function writeLiveRows(db: Db, usage: UsageDay, onConflict: SQL) {
+function writeRows(db: Db, usage: UsageDay, source: SQL, onConflict: SQL) {
   return db.execute(sql`
     insert into license_usage_daily as u (
       integrated_account_id, license_id, day, name, status, is_paid, currency, unit_amount,
       assigned_quantity, available_quantity, run_id, recorded_at)
     select
-      l.integrated_account_id, l.id, ${usageDay(usage)}, l.name, l.status, l.is_paid,
-      l.currency, l.unit_amount, l.assigned_quantity, l.available_quantity, ${usage.runId}, now()
-    from licenses l
-    where l.integrated_account_id = ${usage.integratedAccountId}
-      and l.deleted_at is null
-      and ${onlyLicense(sql.raw('l.id'), usage)}
+      r.integrated_account_id, r.license_id, ${usageDay(usage)}, r.name, r.status, r.is_paid,
+      r.currency, r.unit_amount, r.assigned_quantity, r.available_quantity, ${usage.runId}, now()
+    from (${source}) r
     ${onConflict}
   `);
 }
+
+/** The figures of the account's live licenses, as stored. */
+const liveLicenses = (usage: UsageDay) => sql`
+  select l.integrated_account_id, l.id as license_id, l.name, l.status, l.is_paid, l.currency,
+         l.unit_amount, l.assigned_quantity, l.available_quantity
+  from licenses l
+  where l.integrated_account_id = ${usage.integratedAccountId}
+    and l.deleted_at is null
+    and ${onlyLicense(sql.raw('l.id'), usage)}
+`;
+
+/**
+ * The figures of another day's rows, for a day whose rows match the licenses. They are read
+ * by the key's leading day and account, in rows a tenth the width of a license's: the night's
+ * recording took 0.45-0.5 s this way against 0.55-0.63 s from the licenses, at 100,000.
+ */
+const rowsOfDay = (usage: UsageDay, day: string) => sql`
+  select e.integrated_account_id, e.license_id, e.name, e.status, e.is_paid, e.currency,
+         e.unit_amount, e.assigned_quantity, e.available_quantity
+  from license_usage_daily e
+  where e.day = ${day}::date
+    and e.integrated_account_id = ${usage.integratedAccountId}
+    and ${onlyLicense(sql.raw('e.license_id'), usage)}
+`;
 
 /** A row whose figures did not change keeps its `run_id` and `recorded_at`. */
 const replaceChangedRows = sql`
