@@ -101,15 +101,16 @@ const doctorUsageRow = (accountId: string, licenseId: string) =>
     [accountId, licenseId],
   );
 
-/** Makes the account's recorded usage a day older, so that its next pass is a new day's. */
-async function moveUsageToDayBefore(accountId: string) {
-  await query('update license_usage_daily set day = day - 1 where integrated_account_id = $1', [
-    accountId,
-  ]);
+/** Makes the account's recorded usage `days` older, so that its next pass is a new day's. */
+async function moveUsageBack(accountId: string, days = 1) {
   await query(
-    `update integrated_accounts set usage_recorded_for = usage_recorded_for - 1
+    'update license_usage_daily set day = day - $2::int where integrated_account_id = $1',
+    [accountId, days],
+  );
+  await query(
+    `update integrated_accounts set usage_recorded_for = usage_recorded_for - $2::int
      where id = $1`,
-    [accountId],
+    [accountId, days],
   );
 }
 
@@ -170,12 +171,12 @@ describe('license_usage_daily', () => {
     expect(await recordedFor(account)).toBe(await passDay(first.runId));
   });
 
-  it('copies a new day’s rows from the day recorded last when no license changed since', async () => {
+  it('copies a new day’s rows from the day before when no license changed since', async () => {
     const account = newAccount({ licenses: 30 });
     await sync(account);
     // As in the test above, a doctored row tells where the new day's rows were read from.
     await doctorUsageRow(account, 'lic-1');
-    await moveUsageToDayBefore(account);
+    await moveUsageBack(account);
     const next = await sync(account);
 
     const today = await passDay(next.runId);
@@ -187,12 +188,26 @@ describe('license_usage_daily', () => {
     expect(await recordedFor(account)).toBe(today);
   });
 
-  it('records a new day from the licenses when one changed since the day recorded last', async () => {
+  it('records a new day from the licenses when one changed since the day before', async () => {
     const account = newAccount({ licenses: 30 });
     await sync(account);
     await doctorUsageRow(account, 'lic-1');
-    await moveUsageToDayBefore(account);
+    await moveUsageBack(account);
     standIn.setAccount({ id: account, licenses: 30, seed: 5 });
+    const next = await sync(account);
+
+    const today = await passDay(next.runId);
+    const rows = (await usageRows(account)).filter((row) => row.day === today);
+    const facts = rows.map(({ day: _day, run_id: _run, ...rest }) => rest);
+    expect(facts).toEqual(await licenseFacts(account));
+  });
+
+  it('records a new day from the licenses when the day recorded last is older than the day before', async () => {
+    const account = newAccount({ licenses: 30 });
+    await sync(account);
+    // Days before yesterday may have been pruned: their rows are not trusted to be whole.
+    await doctorUsageRow(account, 'lic-1');
+    await moveUsageBack(account, 3);
     const next = await sync(account);
 
     const today = await passDay(next.runId);

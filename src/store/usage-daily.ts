@@ -14,19 +14,24 @@ export interface UsageDay {
  * Records the day's usage at the end of a pass, unless the day's rows already match the
  * licenses: they were recorded for the same day, and no license of the account was written or
  * deleted since (see `markUsageStale`). A re-sync of unchanged data then reads none of the
- * account's licenses or usage rows here, which cost it a third of its time at 100,000. On a
- * new day, the same condition lets the rows be copied from the day recorded last.
+ * account's licenses or usage rows here, which cost it a third of its time at 100,000.
+ *
+ * On the next day, the same condition lets the rows be copied from the day before. Only from
+ * the day before: the older a day, the likelier that its rows were pruned since, and a copy
+ * of a pruned day would pass its gap on to every day after.
  */
 export async function recordPassUsage(db: Db, usage: UsageDay): Promise<void> {
-  const result = await db.execute<{ recorded_for: string | null; current: boolean }>(sql`
-    select usage_recorded_for::text as recorded_for,
-           usage_recorded_for = ${usageDay(usage)} as current
+  const day = usageDay(usage);
+  const result = await db.execute<{ current: boolean; day_before: string | null }>(sql`
+    select usage_recorded_for = ${day} as current,
+           case when usage_recorded_for = ${day} - 1 then usage_recorded_for::text end
+             as day_before
     from integrated_accounts where id = ${usage.integratedAccountId}
   `);
   const recorded = result.rows[0];
-  if (recorded?.current !== true) await recordDailyUsage(db, usage, recorded?.recorded_for);
+  if (recorded?.current !== true) await recordDailyUsage(db, usage, recorded?.day_before);
   await db.execute(sql`
-    update integrated_accounts set usage_recorded_for = ${usageDay(usage)}
+    update integrated_accounts set usage_recorded_for = ${day}
     where id = ${usage.integratedAccountId}
   `);
 }
