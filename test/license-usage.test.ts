@@ -93,6 +93,15 @@ const recordedFor = async (accountId: string) => {
   return row?.day;
 };
 
+/** The usage rows of the day a run's pass started on. */
+const rowsOfRunDay = async (accountId: string, runId: number) => {
+  const day = await passDay(runId);
+  return (await usageRows(accountId)).filter((row) => row.day === day);
+};
+
+/** Usage rows in the shape of `licenseFacts`, to compare the two. */
+const factsOf = (rows: UsageRow[]) => rows.map(({ day: _day, run_id: _run, ...rest }) => rest);
+
 /** Gives one usage row figures that no record has: where they show up, they were copied. */
 const doctorUsageRow = (accountId: string, licenseId: string) =>
   query(
@@ -125,7 +134,7 @@ describe('license_usage_daily', () => {
     const day = await passDay(result.runId);
     expect(new Set(rows.map((row) => row.day))).toEqual(new Set([day]));
     expect(new Set(rows.map((row) => row.run_id))).toEqual(new Set([String(result.runId)]));
-    const facts = rows.map(({ day: _day, run_id: _run, ...rest }) => rest);
+    const facts = factsOf(rows);
     expect(facts).toEqual(await licenseFacts(account));
   });
 
@@ -138,7 +147,7 @@ describe('license_usage_daily', () => {
     const rows = await usageRows(account);
     expect(rows).toHaveLength(30);
     expect(new Set(rows.map((row) => row.run_id))).toEqual(new Set([String(second.runId)]));
-    const facts = rows.map(({ day: _day, run_id: _run, ...rest }) => rest);
+    const facts = factsOf(rows);
     expect(facts).toEqual(await licenseFacts(account));
   });
 
@@ -179,13 +188,12 @@ describe('license_usage_daily', () => {
     await moveUsageBack(account);
     const next = await sync(account);
 
-    const today = await passDay(next.runId);
-    const rows = (await usageRows(account)).filter((row) => row.day === today);
+    const rows = await rowsOfRunDay(account, next.runId);
     expect(rows).toHaveLength(30);
     expect(rows.find((row) => row.license_id === 'lic-1')?.assigned_quantity).toBe('999');
     expect(new Set(rows.map((row) => row.run_id))).toEqual(new Set([String(next.runId)]));
     expect(await usageRows(account)).toHaveLength(60);
-    expect(await recordedFor(account)).toBe(today);
+    expect(await recordedFor(account)).toBe(await passDay(next.runId));
   });
 
   it('records a new day from the licenses when one changed since the day before', async () => {
@@ -196,10 +204,7 @@ describe('license_usage_daily', () => {
     standIn.setAccount({ id: account, licenses: 30, seed: 5 });
     const next = await sync(account);
 
-    const today = await passDay(next.runId);
-    const rows = (await usageRows(account)).filter((row) => row.day === today);
-    const facts = rows.map(({ day: _day, run_id: _run, ...rest }) => rest);
-    expect(facts).toEqual(await licenseFacts(account));
+    expect(factsOf(await rowsOfRunDay(account, next.runId))).toEqual(await licenseFacts(account));
   });
 
   it('records a new day from the licenses when the day recorded last is older than the day before', async () => {
@@ -210,10 +215,7 @@ describe('license_usage_daily', () => {
     await moveUsageBack(account, 3);
     const next = await sync(account);
 
-    const today = await passDay(next.runId);
-    const rows = (await usageRows(account)).filter((row) => row.day === today);
-    const facts = rows.map(({ day: _day, run_id: _run, ...rest }) => rest);
-    expect(facts).toEqual(await licenseFacts(account));
+    expect(factsOf(await rowsOfRunDay(account, next.runId))).toEqual(await licenseFacts(account));
   });
 
   it('records the day again after a failed run changed licenses', async () => {
@@ -234,7 +236,7 @@ describe('license_usage_daily', () => {
     const resumed = await sync(account);
 
     expect(resumed).toMatchObject({ status: 'succeeded', counts: { written: 0 } });
-    const facts = (await usageRows(account)).map(({ day: _day, run_id: _run, ...rest }) => rest);
+    const facts = factsOf(await usageRows(account));
     expect(facts).toEqual(await licenseFacts(account));
   });
 
@@ -246,7 +248,7 @@ describe('license_usage_daily', () => {
 
     expect(await recordedFor(account)).toBeNull();
     await sync(account);
-    const facts = (await usageRows(account)).map(({ day: _day, run_id: _run, ...rest }) => rest);
+    const facts = factsOf(await usageRows(account));
     expect(facts).toEqual(await licenseFacts(account));
   });
 
